@@ -1,0 +1,17 @@
+//! Easel's core: one library that the desktop app, the `easel` command line and the MCP server share.
+//! It knows nothing of any GUI toolkit (see ARCHITECTURE.md; `tests/architecture.rs` enforces it).
+
+pub mod cli;
+pub mod config;
+pub mod cost;
+pub mod error;
+pub mod imaging;
+pub mod keys;
+pub mod library;
+pub mod models;
+pub mod openai;
+
+pub use error::{Error, Result};
+
+/// The core's version, shown by the app and the CLI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

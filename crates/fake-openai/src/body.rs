@@ -1,0 +1,144 @@
+//! Response bodies: JSON with multi-megabyte base64 spliced in without re-serialising it, SSE
+//! framing, and scripted bodies that pause or drop the connection.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::Value;
+
+/// A JSON placeholder that [`splice`] replaces with `blobs[index]`.
+pub fn blob(index: usize) -> Value {
+    Value::String(format!("\u{1}blob:{index}\u{1}"))
+}
+
+const OPEN: &[u8] = b"\"\\u0001blob:";
+const CLOSE: &[u8] = b"\\u0001\"";
+
+/// Serialise `value`, replacing each [`blob`] placeholder with the matching JSON string.
+/// Blobs must not need JSON escaping (base64 does not).
+pub fn splice(value: &Value, blobs: &[Bytes]) -> Vec<u8> {
+    let text = serde_json::to_vec(value).expect("JSON values always serialise");
+    let extra: usize = blobs.iter().map(Bytes::len).sum();
+    let mut out = Vec::with_capacity(text.len() + extra);
+    let mut rest = &text[..];
+    while let Some(start) = find(rest, OPEN) {
+        let after = &rest[start + OPEN.len()..];
+        let Some(end) = find(after, CLOSE) else { break };
+        let index = std::str::from_utf8(&after[..end])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok());
+        out.extend_from_slice(&rest[..start]);
+        match index.and_then(|i| blobs.get(i)) {
+            Some(b) => {
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        rest = &after[end + CLOSE.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// One SSE event: `event: <type>\ndata: <json>\n\n`.
+pub fn sse_event(event: &str, data: &Value, blobs: &[Bytes]) -> Bytes {
+    let json = splice(data, blobs);
+    let mut out = Vec::with_capacity(json.len() + event.len() + 16);
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(event.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    out.extend_from_slice(&json);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
+
+/// One step of a scripted body.
+pub enum Step {
+    Data(Bytes),
+    Sleep(Duration),
+    /// Fail the body: the server drops the connection without finishing the response.
+    Abort,
+}
+
+/// A streaming body that plays `steps` in order.
+pub fn scripted(steps: Vec<Step>) -> Body {
+    let stream = futures_util::stream::unfold(VecDeque::from(steps), |mut queue| async move {
+        loop {
+            match queue.pop_front()? {
+                Step::Sleep(d) => tokio::time::sleep(d).await,
+                Step::Data(bytes) => return Some((Ok(bytes), queue)),
+                Step::Abort => {
+                    queue.clear();
+                    let err =
+                        std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "fake-openai: truncated by fault");
+                    return Some((Err(err), queue));
+                }
+            }
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// A 200 JSON answer; with `truncate`, the declared length is sent but the body stops halfway
+/// and the connection drops.
+pub fn json_response(value: &Value, blobs: &[Bytes], truncate: bool) -> Response {
+    let bytes = splice(value, blobs);
+    let len = bytes.len();
+    let body = if truncate {
+        let mut bytes = Bytes::from(bytes);
+        let half = bytes.split_to(len / 2);
+        scripted(vec![Step::Data(half), Step::Abort])
+    } else {
+        Body::from(bytes)
+    };
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    response
+}
+
+/// A `text/event-stream` answer playing `steps`.
+pub fn sse_response(steps: Vec<Step>) -> Response {
+    let mut response = Response::new(scripted(steps));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splices_blobs_in_place() {
+        let value = json!({"data": [{"b64_json": blob(0)}, {"b64_json": blob(1)}], "n": 2});
+        let out = splice(&value, &[Bytes::from("QUJD"), Bytes::from("REVG")]);
+        let parsed: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(parsed["data"][0]["b64_json"], "QUJD");
+        assert_eq!(parsed["data"][1]["b64_json"], "REVG");
+        assert_eq!(parsed["n"], 2);
+    }
+
+    #[test]
+    fn sse_framing() {
+        let ev = sse_event("x.y", &json!({"type": "x.y"}), &[]);
+        assert_eq!(&ev[..], b"event: x.y\ndata: {\"type\":\"x.y\"}\n\n");
+    }
+}

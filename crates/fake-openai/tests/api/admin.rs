@@ -1,0 +1,82 @@
+//! The /__fake admin surface.
+
+use serde_json::{Value, json};
+
+use crate::common::{client, fake, file_part, png, post, post_form};
+
+#[tokio::test]
+async fn admin_endpoints() {
+    let fake = fake().await;
+    let root = format!("http://{}", fake.addr());
+    let http = client();
+
+    let health: Value = http
+        .get(format!("{root}/__fake/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let faults = json!([{"kind": "status", "status": 503}, {"kind": "rate_limited", "retry_after": "1"}]);
+    let pushed = http
+        .post(format!("{root}/__fake/faults"))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 200);
+    assert_eq!(fake.pending_faults(), 2);
+    let bad = http
+        .post(format!("{root}/__fake/faults"))
+        .json(&json!([{"kind": "nope"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    let request = json!({"model": "gpt-image-1", "prompt": "p", "size": "1024x1024", "quality": "low"});
+    assert_eq!(post(&fake, "/images/generations", request.clone()).await.status(), 503);
+    let limited = post(&fake, "/images/generations", request.clone()).await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "1");
+
+    let form = reqwest::multipart::Form::new()
+        .text("model", "gpt-image-1")
+        .text("prompt", "p")
+        .text("quality", "low")
+        .part("image[]", file_part(png(1024, 1024, false), "a.png", "image/png"));
+    let (status, _) = post_form(&fake, "/images/edits", form).await;
+    assert_eq!(status, 200);
+
+    let log: Value = http
+        .get(format!("{root}/__fake/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 3, "admin calls are not recorded");
+    assert_eq!(log[0]["status"], 503);
+    assert_eq!(log[0]["json"]["model"], "gpt-image-1");
+    assert_eq!(log[0]["headers"]["authorization"], format!("Bearer {}", fake.api_key()));
+    let parts = log[2]["parts"].as_array().unwrap();
+    let image = parts.iter().find(|p| p["name"] == "image[]").unwrap();
+    assert_eq!(image["content_type"], "image/png");
+    assert_eq!(image["filename"], "a.png");
+    assert_eq!(
+        (image["width"].as_u64(), image["height"].as_u64()),
+        (Some(1024), Some(1024))
+    );
+    assert!(image["len"].as_u64().unwrap() > 0);
+    let prompt = parts.iter().find(|p| p["name"] == "prompt").unwrap();
+    assert!(prompt.get("width").is_none());
+
+    let cleared = http.delete(format!("{root}/__fake/requests")).send().await.unwrap();
+    assert!(cleared.status().is_success());
+    assert!(fake.requests().is_empty());
+}

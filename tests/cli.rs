@@ -1,0 +1,233 @@
+//! The real `easel` binary against fake-openai: saving into the library layout, streaming progress,
+//! edits with a mask, exit codes, and no file left behind by a failed call.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use fake_openai::{FakeOpenAi, Fault};
+
+struct Env {
+    fake: FakeOpenAi,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    async fn new() -> Env {
+        Env {
+            fake: common::fake().await,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn library(&self) -> PathBuf {
+        self.dir.path().join("library")
+    }
+
+    async fn easel(&self, args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_easel"));
+        for var in [
+            "OPENAI_ORG_ID",
+            "OPENAI_PROJECT_ID",
+            "AZURE_OPENAI_ENDPOINT",
+            "EASEL_PROVIDER",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.args(args)
+            .env("OPENAI_BASE_URL", self.fake.base_url())
+            .env("OPENAI_API_KEY", self.fake.api_key())
+            .env("EASEL_SETTINGS", self.dir.path().join("settings.json"))
+            .env("EASEL_LIBRARY", self.library())
+            .kill_on_drop(true);
+        cmd.output().await.unwrap()
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn generate_saves_into_the_library_and_prints_path_and_cost() {
+    let env = Env::new().await;
+    let out = env
+        .easel(&["generate", "A red fox in fresh snow", "--quality", "low"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = PathBuf::from(stdout(&out).trim());
+    assert!(printed.starts_with(env.library()), "{printed:?}");
+    let rel = printed.strip_prefix(env.library()).unwrap();
+    let parts: Vec<_> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    assert_eq!(parts.len(), 3, "YYYY/MM/file: {rel:?}");
+    assert_eq!(parts[0].len(), 4);
+    assert_eq!(parts[1].len(), 2);
+    assert!(
+        parts[2].contains("-a-red-fox-in-fresh-snow-") && parts[2].ends_with(".png"),
+        "{}",
+        parts[2]
+    );
+    let img = image::open(&printed).unwrap();
+    assert_eq!((img.width(), img.height()), (1024, 1024));
+    assert!(stderr(&out).contains("$0.0"), "cost shown: {}", stderr(&out));
+    assert_eq!(
+        files_under(&env.library()),
+        vec![printed],
+        "exactly one file, no temp files"
+    );
+}
+
+#[tokio::test]
+async fn json_output_and_streaming_progress() {
+    let env = Env::new().await;
+    let out = env
+        .easel(&[
+            "generate",
+            "a tram",
+            "--stream",
+            "--partial-images",
+            "2",
+            "--size",
+            "1536x1024",
+            "--json",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("partial image 1 received: 1536x1024") && err.contains("partial image 2"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["model"], "gpt-image-2");
+    assert_eq!(v["partial_images"], 2);
+    assert_eq!(v["images"][0]["width"], 1536);
+    assert!(v["cost_usd"].as_f64().unwrap() > 0.0);
+    assert!(Path::new(v["images"][0]["path"].as_str().unwrap()).exists());
+}
+
+#[tokio::test]
+async fn edit_with_two_images_and_a_mask() {
+    let env = Env::new().await;
+    let a = env.dir.path().join("a.png");
+    let b = env.dir.path().join("b.jpg");
+    let m = env.dir.path().join("mask.png");
+    std::fs::write(&a, common::encode(1024, 1024, image::ImageFormat::Png)).unwrap();
+    std::fs::write(&b, common::encode(800, 600, image::ImageFormat::Jpeg)).unwrap();
+    std::fs::write(&m, &common::mask_input(1024, 1024).bytes).unwrap();
+    let out = env
+        .easel(&[
+            "edit",
+            "put the cat in the basket",
+            "-i",
+            a.to_str().unwrap(),
+            "-i",
+            b.to_str().unwrap(),
+            "--mask",
+            m.to_str().unwrap(),
+            "-o",
+            env.dir.path().join("out").to_str().unwrap(),
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &env.fake.requests()[0];
+    let parts = r.parts_named("image[]");
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[1].content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(r.parts_named("mask").len(), 1);
+    assert_eq!(files_under(&env.dir.path().join("out")).len(), 1);
+}
+
+#[tokio::test]
+async fn failures_exit_non_zero_and_leave_no_file_behind() {
+    let env = Env::new().await;
+    env.fake.push_fault(Fault::ModerationBlocked);
+    let out = env.easel(&["generate", "something blocked"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("safety system"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+
+    env.fake.push_fault(Fault::TruncatedStream);
+    let out = env
+        .easel(&["generate", "cut off", "--stream", "--partial-images", "2"])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("partial image 1"),
+        "partials arrived before the cut: {}",
+        stderr(&out)
+    );
+
+    env.fake.push_fault(Fault::InvalidBase64);
+    let out = env.easel(&["generate", "garbage"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        files_under(&env.library()).is_empty(),
+        "{:?}",
+        files_under(&env.library())
+    );
+}
+
+#[tokio::test]
+async fn bad_input_exits_2_before_any_request() {
+    let env = Env::new().await;
+    let out = env.easel(&["generate", "x", "--size", "1000x1000"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("multiple"), "{}", stderr(&out));
+    let out = env.easel(&["edit", "x", "-i", "/no/such/file.png"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("/no/such/file.png"), "{}", stderr(&out));
+    assert!(env.fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_key_says_how_to_provide_one() {
+    let env = Env::new().await;
+    let settings = r#"{"providers":[{"name":"keyless-test-provider","kind":"compatible","base_url":"http://127.0.0.1:9/v1"}],
+        "default_provider":"keyless-test-provider"}"#;
+    std::fs::write(env.dir.path().join("settings.json"), settings).unwrap();
+    let out = env.easel(&["generate", "x"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no API key for provider 'keyless-test-provider'") && err.contains("easel keys set"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn models_lists_the_table() {
+    let env = Env::new().await;
+    let out = env.easel(&["models"]).await;
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for id in [
+        "gpt-image-2",
+        "gpt-image-1.5",
+        "gpt-image-1",
+        "gpt-image-1-mini",
+        "dall-e-2",
+    ] {
+        assert!(text.contains(id), "{id} missing from:\n{text}");
+    }
+}
