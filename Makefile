@@ -124,12 +124,9 @@ test-ui: setup-ui
 test-browser: setup-apt $(UI_DIST)
 	cd ui && npm run test:browser
 
-# Tests the exact binary this build produced (cargo's own path for it), not whatever was last
-# copied to target/debug by another build of the app with other features.
+# scripts/build-app.sh builds the app (UI embedded) sharing `cargo test`'s artifacts, and prints its path.
 test-e2e: setup-apt setup-rust setup-tauri-driver $(UI_DIST)
-	app="$$(cargo build -p easel-studio --bin easel-studio $(APP_FEATURES) --message-format=json-render-diagnostics \
-	  | grep -o '"executable":"[^"]*"' | tail -n 1 | cut -d '"' -f 4)"; \
-	test -x "$$app" || { echo "test-e2e: cargo did not report the easel-studio binary" >&2; exit 1; }; \
+	app="$$(scripts/build-app.sh)"; \
 	echo "test-e2e: $$app"; \
 	EASEL_APP="$$app" $(WITH_SESSION) --display node --test tests/e2e/*.test.mjs
 

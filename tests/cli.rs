@@ -52,6 +52,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     };
     for e in entries {
         let p = e.unwrap().path();
+        if p.file_name().is_some_and(|n| n == ".easel") {
+            continue; // the index and caches, not images
+        }
         if p.is_dir() {
             out.extend(files_under(&p));
         } else {
@@ -230,4 +233,90 @@ async fn models_lists_the_table() {
     ] {
         assert!(text.contains(id), "{id} missing from:\n{text}");
     }
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+#[tokio::test]
+async fn generated_images_are_indexed_searchable_and_costed() {
+    let env = Env::new().await;
+    let out = json(&env.easel(&["generate", "a lighthouse on a cliff", "--json"]).await);
+    let id = out["images"][0]["id"].as_str().unwrap().to_string();
+    env.easel(&["generate", "a tram in the rain", "--quality", "low"]).await;
+
+    let found = json(&env.easel(&["search", "lighth", "--json"]).await);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["id"], id.as_str());
+    assert_eq!(found[0]["model"], "gpt-image-2");
+
+    let usage = json(&env.easel(&["usage", "--by", "model", "--json"]).await);
+    assert_eq!(usage["totals"][0]["key"], "gpt-image-2");
+    assert_eq!(usage["totals"][0]["calls"], 2);
+    assert!(usage["today_usd"].as_f64().unwrap() > 0.0);
+
+    let jobs = json(&env.easel(&["jobs", "--json"]).await);
+    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    assert!(jobs.as_array().unwrap().iter().all(|j| j["state"] == "done"));
+}
+
+#[tokio::test]
+async fn sessions_continue_from_any_turn_as_branches() {
+    let env = Env::new().await;
+    // A session is created by the library API (the app and MCP do the same); the CLI joins it.
+    let lib = easel::library::Library::open(&env.library()).unwrap();
+    let session = lib.create_session("poster").unwrap();
+    drop(lib);
+    let t1 = json(&env.easel(&["generate", "a poster", "--session", &session.id, "--json"]).await);
+    let t1 = t1["turn_id"].as_str().unwrap().to_string();
+    let t2 = json(&env.easel(&["generate", "bluer", "--from-turn", &t1, "--json"]).await);
+    let t3 = json(&env.easel(&["generate", "greener", "--from-turn", &t1, "--json"]).await);
+    assert_eq!(t2["session_id"], session.id.as_str());
+
+    let tree = json(&env.easel(&["session", &session.id, "--json"]).await);
+    let turns = tree["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 3);
+    assert!(turns[0]["parent_id"].is_null());
+    assert_eq!(turns[1]["parent_id"], t1.as_str());
+    assert_eq!(turns[2]["parent_id"], t1.as_str(), "a branch from turn 1");
+    assert_eq!(turns[2]["id"], t3["turn_id"]);
+    assert_eq!(turns[1]["images"].as_array().unwrap().len(), 1);
+
+    let bad = env.easel(&["generate", "x", "--from-turn", "t_nope"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("no turn with id 't_nope'"), "{}", stderr(&bad));
+}
+
+#[tokio::test]
+async fn a_budget_cap_refuses_the_call_before_it_is_sent() {
+    let env = Env::new().await;
+    std::fs::write(env.dir.path().join("settings.json"), r#"{"budget":{"daily_usd":0.01}}"#).unwrap();
+    let out = env.easel(&["generate", "expensive", "--quality", "high"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("daily budget of $0.01") && err.contains("refused before sending"), "{err}");
+    assert!(env.fake.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn failed_calls_are_recorded_as_failed_jobs_and_reindex_restores_the_index() {
+    let env = Env::new().await;
+    env.fake.push_fault(Fault::ModerationBlocked);
+    let out = env.easel(&["generate", "blocked"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let jobs = json(&env.easel(&["jobs", "--json"]).await);
+    assert_eq!(jobs[0]["state"], "failed");
+    assert!(jobs[0]["error"].as_str().unwrap().contains("safety system"));
+
+    json(&env.easel(&["generate", "a fox", "--json"]).await);
+    json(&env.easel(&["generate", "an owl", "--json"]).await);
+    for f in ["library.db", "library.db-wal", "library.db-shm"] {
+        let _ = std::fs::remove_file(env.library().join(".easel").join(f));
+    }
+    let report = json(&env.easel(&["reindex", "--json"]).await);
+    assert_eq!(report["indexed"], 2);
+    let found = json(&env.easel(&["search", "fox", "--json"]).await);
+    assert_eq!(found.as_array().unwrap().len(), 1);
 }

@@ -252,10 +252,10 @@ async fn variation_uses_the_image_field_and_b64() {
     );
 }
 
-fn collect_partials() -> (
-    Arc<Mutex<Vec<(u32, u32, u32)>>>,
-    impl Fn(Progress) + Send + Sync + 'static,
-) {
+/// (index, width, height) of every partial image seen.
+type Seen = Arc<Mutex<Vec<(u32, u32, u32)>>>;
+
+fn collect_partials() -> (Seen, impl Fn(Progress) + Send + Sync + 'static) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     (seen, move |p: Progress| {

@@ -1,10 +1,12 @@
 // End-to-end test of the real desktop app: the debug binary (UI embedded from ui/dist) in a real
 // WebKitGTK window, driven over W3C WebDriver by tauri-driver + WebKitWebDriver.
 // Run it inside scripts/with-session.sh --display (virtual X server, private D-Bus, keyring);
-// `make test-e2e` builds the binary and does that.
+// `make test-e2e` builds the binary and does that (EASEL_APP names the binary to test).
+// The app gets throwaway config/data/library folders and no OpenAI credentials.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,6 +22,23 @@ const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 let driver;
 let base;
 let session;
+let home;
+
+/** The environment the app runs in: isolated folders, nothing that could reach a real provider. */
+function appEnvironment() {
+  home = mkdtempSync(path.join(os.tmpdir(), 'easel-e2e-'));
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(OPENAI|AZURE_OPENAI)_/.test(name)) delete env[name];
+  }
+  return {
+    ...env,
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    EASEL_LIBRARY: path.join(home, 'library'),
+  };
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -105,7 +124,7 @@ before(async () => {
   driver = spawn(
     'tauri-driver',
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', nativeDriver],
-    { stdio: ['ignore', log, log] },
+    { stdio: ['ignore', log, log], env: appEnvironment() },
   );
   let spawnError;
   driver.on('error', (error) => (spawnError = error));
@@ -132,6 +151,7 @@ after(async () => {
     driver.kill('SIGTERM');
     await Promise.race([new Promise((r) => driver.once('exit', r)), sleep(5_000)]);
   }
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 test('the main window shows the header with the Cargo version', async () => {

@@ -12,13 +12,23 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::imaging::InputImage;
+use crate::job::{self, Call, Work};
 use crate::keys::{self, ApiKey};
-use crate::library;
+use crate::ledger::GroupBy;
+use crate::library::{self, Library, Query};
 use crate::models::{self, Background, ImageParams, InputFidelity, Moderation, OutputFormat, Quality, Size};
-use crate::openai::{Client, Control, EditRequest, GenerateRequest, Generated, Progress, RespondRequest, VariationRequest};
+use crate::openai::{
+    Client, Control, EditRequest, GenerateRequest, Generated, Progress, RespondRequest, VariationRequest,
+};
+use crate::session::Turn;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
-#[command(name = "easel", version, about = "Easel: gpt-image studio, MCP bridge and command line")]
+#[command(
+    name = "easel",
+    version,
+    about = "Easel: gpt-image studio, MCP bridge and command line"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -55,6 +65,53 @@ pub enum Command {
     },
     /// The model table: sizes, qualities, limits, prices, shutdown dates.
     Models,
+    /// Full-text search of the library (prompt, revised prompt, tags), newest first.
+    Search {
+        query: String,
+        #[arg(long)]
+        model: Option<String>,
+        /// Only starred images.
+        #[arg(long)]
+        starred: bool,
+        /// Search the trash instead.
+        #[arg(long)]
+        trash: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sessions, most recently active first.
+    Sessions {
+        /// Include archived sessions.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one session's turn tree.
+    Session {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Spend so far: today, this month, and totals by day, month, model or session.
+    Usage {
+        #[arg(long, default_value = "day")]
+        by: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the library index from the image files alone.
+    Reindex {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recent jobs and their states.
+    Jobs {
+        #[arg(long)]
+        json: bool,
+    },
     /// API keys in the OS keychain (service "easel"); keys are never printed.
     Keys {
         #[command(subcommand)]
@@ -71,8 +128,12 @@ pub enum KeysAction {
         from_env: Option<String>,
     },
     /// Say whether a key is set and where it comes from.
-    GetStatus { provider: String },
-    Delete { provider: String },
+    GetStatus {
+        provider: String,
+    },
+    Delete {
+        provider: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -118,6 +179,12 @@ pub struct ImageArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Record this call as a new turn of that session.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Continue from this turn (any turn, not only the last: that makes a branch); implies its session.
+    #[arg(long)]
+    pub from_turn: Option<String>,
 }
 
 impl ImageArgs {
@@ -142,7 +209,11 @@ impl ImageArgs {
 /// Exit codes: 0 ok, 1 failure, 2 bad input (nothing sent), 130 cancelled.
 pub fn exit_code(e: &Error) -> i32 {
     match e {
-        Error::InvalidParam(_) | Error::InvalidInput(_) | Error::Config(_) | Error::MissingKey { .. } => 2,
+        Error::InvalidParam(_)
+        | Error::InvalidInput(_)
+        | Error::Config(_)
+        | Error::MissingKey { .. }
+        | Error::UnknownId { .. } => 2,
         Error::Cancelled => 130,
         _ => 1,
     }
@@ -155,33 +226,130 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys_command(action),
+        Command::Search {
+            query,
+            model,
+            starred,
+            trash,
+            limit,
+            json,
+        } => {
+            let lib = Library::open(&Config::load()?.library_root)?;
+            let q = Query {
+                text: Some(query),
+                model,
+                starred: starred.then_some(true),
+                trashed: trash,
+                limit: Some(limit),
+                ..Query::default()
+            };
+            let found = lib.search(&q)?;
+            print_list(json, &found, |i| {
+                format!("{}  {}  {}", i.id, i.path.display(), one_line(&i.prompt))
+            })
+        }
+        Command::Sessions { all, json } => {
+            let lib = Library::open(&Config::load()?.library_root)?;
+            let sessions = lib.list_sessions(all, 200)?;
+            print_list(json, &sessions, |s| {
+                format!(
+                    "{}  {:<30}  {:>3} turns  ${:.4}{}",
+                    s.id,
+                    s.name,
+                    s.turns,
+                    s.cost_usd,
+                    if s.archived { "  (archived)" } else { "" }
+                )
+            })
+        }
+        Command::Session { id, json } => {
+            let lib = Library::open(&Config::load()?.library_root)?;
+            let tree = lib.session_tree(&id)?;
+            if json {
+                return print_json(&tree);
+            }
+            println!("{}  {}", tree.session.id, tree.session.name);
+            for t in &tree.turns {
+                let depth = depth(&tree.turns, t);
+                println!(
+                    "{}{}  {}  [{}]",
+                    "  ".repeat(depth + 1),
+                    t.id,
+                    one_line(&t.prompt),
+                    t.images.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Usage { by, json } => {
+            let lib = Library::open(&Config::load()?.library_root)?;
+            let by = match by.as_str() {
+                "day" => GroupBy::Day,
+                "month" => GroupBy::Month,
+                "model" => GroupBy::Model,
+                "session" => GroupBy::Session,
+                other => {
+                    return Err(Error::InvalidInput(format!(
+                        "--by must be day, month, model or session, not '{other}'"
+                    )));
+                }
+            };
+            let totals = lib.cost_totals(by, 100)?;
+            let (today, month) = lib.spent()?;
+            if json {
+                return print_json(&serde_json::json!({"today_usd": today, "month_usd": month, "totals": totals}));
+            }
+            println!("today ${today:.4} · this month ${month:.4}");
+            for t in &totals {
+                println!("{:<24} ${:>10.4}  {:>5} calls", t.key, t.cost_usd, t.calls);
+            }
+            Ok(())
+        }
+        Command::Reindex { json } => {
+            let lib = Library::open(&Config::load()?.library_root)?;
+            let report = lib.reindex()?;
+            if json {
+                return print_json(&report);
+            }
+            println!("indexed {} image(s)", report.indexed);
+            for (path, reason) in &report.skipped {
+                println!("skipped {}: {reason}", path.display());
+            }
+            Ok(())
+        }
+        Command::Jobs { json } => {
+            let lib = Library::open(&Config::load()?.library_root)?;
+            let jobs = lib.list_jobs(50)?;
+            print_list(json, &jobs, |j| {
+                format!(
+                    "{}  {:<9}  {:<9}  {}",
+                    j.id,
+                    j.kind,
+                    j.state.as_str(),
+                    j.error.as_deref().unwrap_or("")
+                )
+            })
+        }
         Command::Generate { prompt, image } => {
             let (config, client) = connect(&image)?;
             let params = image.params(&config.defaults);
-            let use_responses = image.responses || image.previous_response.is_some();
-            let previous = image.previous_response.clone();
-            let label = prompt.clone();
-            execute(&config, &image, &label, |ctl| async move {
-                if use_responses {
-                    let req = RespondRequest {
-                        prompt: prompt.clone(),
-                        images: vec![],
-                        mask: None,
-                        params,
-                        previous_response_id: previous,
-                        mainline_model: None,
-                    };
-                    client.respond(&req, &ctl).await
-                } else {
-                    let req = GenerateRequest {
-                        prompt: prompt.clone(),
-                        params,
-                        user: None,
-                    };
-                    client.generate(&req, &ctl).await
-                }
-            })
-            .await
+            let call = if image.responses || image.previous_response.is_some() {
+                Call::Respond(RespondRequest {
+                    prompt,
+                    images: vec![],
+                    mask: None,
+                    params,
+                    previous_response_id: image.previous_response.clone(),
+                    mainline_model: None,
+                })
+            } else {
+                Call::Generate(GenerateRequest {
+                    prompt,
+                    params,
+                    user: None,
+                })
+            };
+            execute(&config, &client, &image, call, vec![]).await
         }
         Command::Edit {
             prompt,
@@ -190,37 +358,34 @@ pub async fn run(cli: Cli) -> Result<()> {
             input_fidelity,
             image,
         } => {
-            let inputs = images.iter().map(|p| InputImage::from_path(p)).collect::<Result<Vec<_>>>()?;
+            let inputs = images
+                .iter()
+                .map(|p| InputImage::from_path(p))
+                .collect::<Result<Vec<_>>>()?;
+            let labels = images.iter().map(|p| p.display().to_string()).collect();
             let mask = mask.as_deref().map(InputImage::from_path).transpose()?;
             let (config, client) = connect(&image)?;
             let mut params = image.params(&config.defaults);
             params.input_fidelity = input_fidelity;
-            let use_responses = image.responses || image.previous_response.is_some();
-            let previous = image.previous_response.clone();
-            let label = prompt.clone();
-            execute(&config, &image, &label, |ctl| async move {
-                if use_responses {
-                    let req = RespondRequest {
-                        prompt: prompt.clone(),
-                        images: inputs,
-                        mask,
-                        params,
-                        previous_response_id: previous,
-                        mainline_model: None,
-                    };
-                    client.respond(&req, &ctl).await
-                } else {
-                    let req = EditRequest {
-                        prompt: prompt.clone(),
-                        images: inputs,
-                        mask,
-                        params,
-                        user: None,
-                    };
-                    client.edit(&req, &ctl).await
-                }
-            })
-            .await
+            let call = if image.responses || image.previous_response.is_some() {
+                Call::Respond(RespondRequest {
+                    prompt,
+                    images: inputs,
+                    mask,
+                    params,
+                    previous_response_id: image.previous_response.clone(),
+                    mainline_model: None,
+                })
+            } else {
+                Call::Edit(EditRequest {
+                    prompt,
+                    images: inputs,
+                    mask,
+                    params,
+                    user: None,
+                })
+            };
+            execute(&config, &client, &image, call, labels).await
         }
         Command::Variation { image_path, image } => {
             let input = InputImage::from_path(&image_path)?;
@@ -230,17 +395,48 @@ pub async fn run(cli: Cli) -> Result<()> {
                 params.model = "dall-e-2".into();
                 params.quality = Quality::Auto;
             }
-            execute(&config, &image, "variation", |ctl| async move {
-                let req = VariationRequest {
-                    image: input,
-                    params,
-                    user: None,
-                };
-                client.variation(&req, &ctl).await
-            })
-            .await
+            let call = Call::Variation(VariationRequest {
+                image: input,
+                params,
+                user: None,
+            });
+            execute(&config, &client, &image, call, vec![image_path.display().to_string()]).await
         }
     }
+}
+
+fn one_line(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 70 {
+        format!("{}…", line.chars().take(69).collect::<String>())
+    } else {
+        line
+    }
+}
+
+fn depth(turns: &[crate::session::Turn], turn: &crate::session::Turn) -> usize {
+    let mut d = 0;
+    let mut parent = turn.parent_id.as_deref();
+    while let Some(p) = parent {
+        d += 1;
+        parent = turns.iter().find(|t| t.id == p).and_then(|t| t.parent_id.as_deref());
+    }
+    d
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+    Ok(())
+}
+
+fn print_list<T: serde::Serialize>(json: bool, items: &[T], line: impl Fn(&T) -> String) -> Result<()> {
+    if json {
+        return print_json(&items);
+    }
+    for item in items {
+        println!("{}", line(item));
+    }
+    Ok(())
 }
 
 fn connect(args: &ImageArgs) -> Result<(Config, Client)> {
@@ -251,12 +447,15 @@ fn connect(args: &ImageArgs) -> Result<(Config, Client)> {
     Ok((config, client))
 }
 
-/// Run one call with Ctrl-C cancellation and progress on stderr, then save and report.
-async fn execute<F, Fut>(config: &Config, args: &ImageArgs, prompt: &str, call: F) -> Result<()>
-where
-    F: FnOnce(Control<'static>) -> Fut,
-    Fut: std::future::Future<Output = Result<Generated>>,
-{
+/// Run one call with Ctrl-C cancellation and progress on stderr, save it (into the library as a job,
+/// or plain files with `--out`), and report.
+async fn execute(
+    config: &Config,
+    client: &Client,
+    args: &ImageArgs,
+    call: Call,
+    input_labels: Vec<String>,
+) -> Result<()> {
     let started = Instant::now();
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
@@ -265,7 +464,7 @@ where
             on_ctrl_c.cancel();
         }
     });
-    let on_progress: &'static (dyn Fn(Progress) + Send + Sync) = Box::leak(Box::new(move |p: Progress| match p {
+    let on_progress = move |p: Progress| match p {
         Progress::Partial { index, image } => eprintln!(
             "partial image {} received: {}x{} {}, {} KB, after {:.1}s",
             index + 1,
@@ -278,14 +477,49 @@ where
         Progress::Retrying { attempt, wait, reason } => {
             eprintln!("retrying (attempt {attempt}) in {:.1}s: {reason}", wait.as_secs_f64())
         }
-    }));
-    let generated = call(Control { cancel, on_progress }).await?;
-    let root = args.out.clone().unwrap_or_else(|| config.library_root.clone());
-    let saved = library::save_images(&root, prompt, &generated.images)?;
-    report(args.json, &generated, &saved, started.elapsed().as_secs_f64())
+    };
+    let ctl = Control {
+        cancel,
+        on_progress: &on_progress,
+    };
+    if let Some(out) = &args.out {
+        let prompt = match &call {
+            Call::Generate(r) => r.prompt.clone(),
+            Call::Edit(r) => r.prompt.clone(),
+            Call::Respond(r) => r.prompt.clone(),
+            Call::Variation(_) => "variation".into(),
+        };
+        let generated = match &call {
+            Call::Generate(r) => client.generate(r, &ctl).await?,
+            Call::Edit(r) => client.edit(r, &ctl).await?,
+            Call::Variation(r) => client.variation(r, &ctl).await?,
+            Call::Respond(r) => client.respond(r, &ctl).await?,
+        };
+        let saved = library::save_images(out, &prompt, &generated.images)?;
+        let rows: Vec<(String, PathBuf)> = saved.into_iter().map(|s| (s.id, s.path)).collect();
+        return report(args.json, &generated, &rows, None, started.elapsed().as_secs_f64());
+    }
+    let library = Arc::new(Library::open(&config.library_root)?);
+    let work = Work {
+        call,
+        provider: client.provider().name.clone(),
+        session_id: args.session.clone(),
+        parent_turn_id: args.from_turn.clone(),
+        input_labels,
+        budget: config.budget,
+    };
+    let outcome = job::run(&library, client, work, &ctl).await?;
+    let rows: Vec<(String, PathBuf)> = outcome.images.iter().map(|i| (i.id.clone(), i.path.clone())).collect();
+    report(
+        args.json,
+        &outcome.generated,
+        &rows,
+        outcome.turn.as_ref(),
+        started.elapsed().as_secs_f64(),
+    )
 }
 
-fn report(json: bool, g: &Generated, saved: &[library::Saved], seconds: f64) -> Result<()> {
+fn report(json: bool, g: &Generated, saved: &[(String, PathBuf)], turn: Option<&Turn>, seconds: f64) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     let io = |e| Error::io("cannot write to", "stdout", e);
     if json {
@@ -293,7 +527,7 @@ fn report(json: bool, g: &Generated, saved: &[library::Saved], seconds: f64) -> 
             .iter()
             .zip(&g.images)
             .map(|(s, i)| {
-                serde_json::json!({"id": s.id, "path": s.path, "width": i.width, "height": i.height,
+                serde_json::json!({"id": s.0, "path": s.1, "width": i.width, "height": i.height,
                     "format": i.format.as_str(), "bytes": i.bytes.len(), "revised_prompt": i.revised_prompt})
             })
             .collect();
@@ -301,11 +535,12 @@ fn report(json: bool, g: &Generated, saved: &[library::Saved], seconds: f64) -> 
             "model": g.model, "images": images, "cost_usd": g.cost_usd, "cost_estimated": g.cost_estimated,
             "usage": g.usage, "size": g.echo.size, "quality": g.echo.quality, "request_id": g.request_id,
             "response_id": g.response_id, "partial_images": g.partials, "seconds": seconds,
+            "session_id": turn.map(|t| &t.session_id), "turn_id": turn.map(|t| &t.id),
         });
         writeln!(stdout, "{out}").map_err(io)?;
     } else {
         for s in saved {
-            writeln!(stdout, "{}", s.path.display()).map_err(io)?;
+            writeln!(stdout, "{}", s.1.display()).map_err(io)?;
         }
         let first = &g.images[0];
         eprintln!(
@@ -327,6 +562,9 @@ fn report(json: bool, g: &Generated, saved: &[library::Saved], seconds: f64) -> 
                 .map(|r| format!(" · request {r}"))
                 .unwrap_or_default(),
         );
+        if let Some(t) = turn {
+            eprintln!("session {} · turn {}", t.session_id, t.id);
+        }
     }
     Ok(())
 }
@@ -338,7 +576,11 @@ fn print_models() {
     );
     for m in models::all() {
         let sizes = match &m.sizes {
-            models::SizeRule::Presets(list) => list.iter().map(|(w, h)| format!("{w}x{h}")).collect::<Vec<_>>().join(" "),
+            models::SizeRule::Presets(list) => list
+                .iter()
+                .map(|(w, h)| format!("{w}x{h}"))
+                .collect::<Vec<_>>()
+                .join(" "),
             models::SizeRule::Flexible {
                 multiple_of, max_edge, ..
             } => format!("any WxH, ×{multiple_of}, edge ≤ {max_edge}, ≤ 3:1"),
@@ -352,7 +594,10 @@ fn print_models() {
             format!("1-{}", m.n_max),
             if m.transparent { "yes" } else { "no" },
             m.max_input_images,
-            m.prices.as_ref().map(|p| format!("{:.2}", p.image_out)).unwrap_or_else(|| "-".into()),
+            m.prices
+                .as_ref()
+                .map(|p| format!("{:.2}", p.image_out))
+                .unwrap_or_else(|| "-".into()),
             m.shutdown.unwrap_or("-"),
         );
     }
@@ -380,7 +625,10 @@ fn keys_command(action: KeysAction) -> Result<()> {
         KeysAction::GetStatus { provider } => {
             let config = Config::load()?;
             let p = config.provider(Some(&provider))?;
-            let env_set = p.api_key_env.as_deref().is_some_and(|v| std::env::var(v).is_ok_and(|k| !k.is_empty()));
+            let env_set = p
+                .api_key_env
+                .as_deref()
+                .is_some_and(|v| std::env::var(v).is_ok_and(|k| !k.is_empty()));
             let keychain = keys::keychain_get(&provider);
             let line = match (&keychain, env_set) {
                 (_, true) => format!("set (environment {})", p.api_key_env.as_deref().unwrap_or("")),

@@ -66,7 +66,12 @@ impl Provider {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
             return Err(Error::Config(format!(
                 "provider name '{}' must be non-empty and use only letters, digits, '-', '_' or '.'",
                 self.name
@@ -106,6 +111,8 @@ pub struct SettingsFile {
     pub library: Option<PathBuf>,
     #[serde(default)]
     pub defaults: Defaults,
+    #[serde(default)]
+    pub budget: crate::ledger::Budget,
 }
 
 /// Everything the core needs to run, validated.
@@ -116,6 +123,7 @@ pub struct Config {
     pub default_provider: String,
     pub library_root: PathBuf,
     pub defaults: ImageParams,
+    pub budget: crate::ledger::Budget,
 }
 
 impl Config {
@@ -219,6 +227,7 @@ impl Config {
             default_provider,
             library_root,
             defaults,
+            budget: file.budget,
         })
     }
 
@@ -323,7 +332,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.provider(None).unwrap().name, "local");
-        assert_eq!(c.provider(None).unwrap().api_key_env, None, "a compatible server never gets OPENAI_API_KEY");
+        assert_eq!(
+            c.provider(None).unwrap().api_key_env,
+            None,
+            "a compatible server never gets OPENAI_API_KEY"
+        );
         assert_eq!(c.defaults.model, "gpt-image-1");
         assert_eq!(c.defaults.size.to_string(), "1536x1024");
     }
@@ -332,13 +345,20 @@ mod tests {
     fn bad_settings_are_clear_errors() {
         let e = load(&[], Some("{not json")).unwrap_err().to_string();
         assert!(e.contains("settings file") && e.contains("not valid"), "{e}");
-        let e = load(&[], Some(r#"{"default_provider":"nope"}"#)).unwrap_err().to_string();
-        assert!(e.contains("'nope' is not configured") && e.contains("openai"), "{e}");
-        let e = load(&[], Some(r#"{"providers":[{"name":"x","kind":"compatible","base_url":"ftp://h"}]}"#))
+        let e = load(&[], Some(r#"{"default_provider":"nope"}"#))
             .unwrap_err()
             .to_string();
+        assert!(e.contains("'nope' is not configured") && e.contains("openai"), "{e}");
+        let e = load(
+            &[],
+            Some(r#"{"providers":[{"name":"x","kind":"compatible","base_url":"ftp://h"}]}"#),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("must start with https://"), "{e}");
-        let e = load(&[], Some(r#"{"defaults":{"model":"gpt-9"}}"#)).unwrap_err().to_string();
+        let e = load(&[], Some(r#"{"defaults":{"model":"gpt-9"}}"#))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("gpt-9"), "{e}");
     }
 }

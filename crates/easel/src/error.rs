@@ -34,13 +34,22 @@ pub enum Error {
     MissingKey { provider: String, env: &'static str },
 
     #[error("the API key was rejected (401): {message}{}. Check the key for this provider", RequestId(.request_id))]
-    Unauthorized { message: String, request_id: Option<String> },
+    Unauthorized {
+        message: String,
+        request_id: Option<String>,
+    },
 
     #[error("your OpenAI organization must be verified to use this model: verify it at https://platform.openai.com/settings/organization/general, then allow up to 15 minutes{}. Upstream said: {message}", RequestId(.request_id))]
-    OrganizationVerification { message: String, request_id: Option<String> },
+    OrganizationVerification {
+        message: String,
+        request_id: Option<String>,
+    },
 
     #[error("access denied (403): {message}{}", RequestId(.request_id))]
-    Forbidden { message: String, request_id: Option<String> },
+    Forbidden {
+        message: String,
+        request_id: Option<String>,
+    },
 
     /// OpenAI's own 400 message, passed through.
     #[error("OpenAI rejected the request: {message}{}", RequestId(.request_id))]
@@ -60,7 +69,10 @@ pub enum Error {
     },
 
     #[error("not found (404): {message}{}", RequestId(.request_id))]
-    NotFound { message: String, request_id: Option<String> },
+    NotFound {
+        message: String,
+        request_id: Option<String>,
+    },
 
     #[error("rate limited by the provider after {attempts} attempt(s){}: {message}{}", retry_hint(.retry_after), RequestId(.request_id))]
     RateLimited {
@@ -71,7 +83,10 @@ pub enum Error {
     },
 
     #[error("the account's quota is used up: {message}. Check the plan and billing details{}", RequestId(.request_id))]
-    QuotaExceeded { message: String, request_id: Option<String> },
+    QuotaExceeded {
+        message: String,
+        request_id: Option<String>,
+    },
 
     #[error("the provider failed with HTTP {status} after {attempts} attempt(s): {message}{}. Try again later", RequestId(.request_id))]
     Server {
@@ -95,7 +110,10 @@ pub enum Error {
     Connect { url: String, message: String },
 
     #[error("the provider sent a malformed response: {message}{}", RequestId(.request_id))]
-    Malformed { message: String, request_id: Option<String> },
+    Malformed {
+        message: String,
+        request_id: Option<String>,
+    },
 
     #[error("cancelled")]
     Cancelled,
@@ -107,6 +125,22 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(
+        "refused before sending: this call (about ${estimate_usd:.4}) would exceed the {period} budget of ${cap_usd:.2} (${spent_usd:.4} spent so far); raise the cap in Settings or wait"
+    )]
+    BudgetExceeded {
+        period: &'static str,
+        cap_usd: f64,
+        spent_usd: f64,
+        estimate_usd: f64,
+    },
+
+    #[error("no {kind} with id '{id}'")]
+    UnknownId { kind: &'static str, id: String },
+
+    #[error("library index: {0}")]
+    Index(String),
 
     #[error("OS keychain: {0}")]
     Keychain(String),

@@ -4,8 +4,6 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
@@ -14,26 +12,32 @@ use crate::models::OutputFormat;
 /// Per-image upload cap of the Images API for GPT models.
 pub const MAX_INPUT_BYTES: usize = 50 * 1024 * 1024;
 
-/// Standard alphabet; padding optional (some servers strip it).
-const B64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// Decode base64 as sent by the API (whitespace is tolerated, for pasted input).
+/// Decode standard base64 as sent by the API: padding optional (some servers strip it), whitespace
+/// tolerated (pasted input). SIMD-accelerated: this sits on the path of every received image.
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
-    let text = text.trim();
-    let res = if text.bytes().any(|b| b.is_ascii_whitespace()) {
-        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        B64.decode(compact)
+    let text = text.trim().as_bytes();
+    let compact: Vec<u8>;
+    let text = if text.iter().any(u8::is_ascii_whitespace) {
+        compact = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        &compact[..]
     } else {
-        B64.decode(text)
+        text
     };
-    res.map_err(|e| format!("invalid base64 ({e})"))
+    let engine = if text.len() % 4 == 0 {
+        base64_simd::STANDARD
+    } else {
+        base64_simd::STANDARD_NO_PAD
+    };
+    engine.decode_to_vec(text).map_err(|_| {
+        format!(
+            "invalid base64 ({} characters that are not a valid encoding)",
+            text.len()
+        )
+    })
 }
 
 pub fn encode_base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    base64_simd::STANDARD.encode_to_string(bytes)
 }
 
 /// `data:[<mime>][;base64],<payload>` → (mime, bytes). Only base64 payloads carry images.
@@ -86,10 +90,15 @@ impl InputImage {
             )));
         }
         let format = OutputFormat::sniff(&bytes).ok_or_else(|| {
-            Error::InvalidInput(format!("{name} is not a PNG, JPEG or WebP image (the formats OpenAI accepts)"))
+            Error::InvalidInput(format!(
+                "{name} is not a PNG, JPEG or WebP image (the formats OpenAI accepts)"
+            ))
         })?;
-        let (width, height) = dimensions(&bytes)
-            .ok_or_else(|| Error::InvalidInput(format!("{name} looks like a {format} but cannot be read (corrupt or truncated?)")))?;
+        let (width, height) = dimensions(&bytes).ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "{name} looks like a {format} but cannot be read (corrupt or truncated?)"
+            ))
+        })?;
         Ok(InputImage {
             name,
             format,
@@ -119,7 +128,10 @@ impl InputImage {
 
     /// The upload file name: the original stem with the extension the content really has.
     pub fn upload_name(&self) -> String {
-        let stem = Path::new(&self.name).file_stem().and_then(|s| s.to_str()).unwrap_or("image");
+        let stem = Path::new(&self.name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("image");
         format!("{stem}.{}", self.format.extension())
     }
 }
@@ -185,7 +197,9 @@ mod tests {
         let img = InputImage::from_bytes("a.bin", png(64, 32, false)).unwrap();
         assert_eq!((img.format, img.width, img.height), (OutputFormat::Png, 64, 32));
         assert_eq!(img.upload_name(), "a.png");
-        let e = InputImage::from_bytes("notes.txt", b"hello".to_vec()).unwrap_err().to_string();
+        let e = InputImage::from_bytes("notes.txt", b"hello".to_vec())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a PNG, JPEG or WebP"), "{e}");
         let mut truncated = png(64, 32, false);
         truncated.truncate(20);

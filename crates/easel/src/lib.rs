@@ -6,10 +6,14 @@ pub mod config;
 pub mod cost;
 pub mod error;
 pub mod imaging;
+pub mod job;
 pub mod keys;
+pub mod ledger;
 pub mod library;
+pub mod metadata;
 pub mod models;
 pub mod openai;
+pub mod session;
 
 pub use error::{Error, Result};
 

@@ -7,9 +7,7 @@ use clap::Parser as _;
 async fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EASEL_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("EASEL_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let cli = easel::cli::Cli::parse();
     if let Err(e) = easel::cli::run(cli).await {

@@ -70,18 +70,39 @@ pub enum Step {
     Abort,
 }
 
-/// A streaming body that plays `steps` in order.
-pub fn scripted(steps: Vec<Step>) -> Body {
-    let stream = futures_util::stream::unfold(VecDeque::from(steps), |mut queue| async move {
-        loop {
-            match queue.pop_front()? {
-                Step::Sleep(d) => tokio::time::sleep(d).await,
-                Step::Data(bytes) => return Some((Ok(bytes), queue)),
-                Step::Abort => {
-                    queue.clear();
-                    let err =
-                        std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "fake-openai: truncated by fault");
-                    return Some((Err(err), queue));
+/// When each SSE event was handed to the connection: `(event type, instant)`, for latency benchmarks.
+pub type SentLog = std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>;
+
+/// The `event:` name of one framed SSE event.
+fn event_name(bytes: &[u8]) -> String {
+    let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(line.strip_prefix(b"event: ").unwrap_or_default()).into_owned()
+}
+
+/// A streaming body that plays `steps` in order, noting in `sent` when each data step goes out.
+pub fn scripted(steps: Vec<Step>, sent: Option<SentLog>) -> Body {
+    let stream = futures_util::stream::unfold(VecDeque::from(steps), move |mut queue| {
+        let sent = sent.clone();
+        async move {
+            loop {
+                match queue.pop_front()? {
+                    Step::Sleep(d) => tokio::time::sleep(d).await,
+                    Step::Data(bytes) => {
+                        if let Some(log) = &sent {
+                            log.lock()
+                                .expect("sent log")
+                                .push((event_name(&bytes), std::time::Instant::now()));
+                        }
+                        return Some((Ok(bytes), queue));
+                    }
+                    Step::Abort => {
+                        queue.clear();
+                        let err = std::io::Error::new(
+                            std::io::ErrorKind::ConnectionAborted,
+                            "fake-openai: truncated by fault",
+                        );
+                        return Some((Err(err), queue));
+                    }
                 }
             }
         }
@@ -97,7 +118,7 @@ pub fn json_response(value: &Value, blobs: &[Bytes], truncate: bool) -> Response
     let body = if truncate {
         let mut bytes = Bytes::from(bytes);
         let half = bytes.split_to(len / 2);
-        scripted(vec![Step::Data(half), Step::Abort])
+        scripted(vec![Step::Data(half), Step::Abort], None)
     } else {
         Body::from(bytes)
     };
@@ -109,8 +130,8 @@ pub fn json_response(value: &Value, blobs: &[Bytes], truncate: bool) -> Response
 }
 
 /// A `text/event-stream` answer playing `steps`.
-pub fn sse_response(steps: Vec<Step>) -> Response {
-    let mut response = Response::new(scripted(steps));
+pub fn sse_response(steps: Vec<Step>, sent: SentLog) -> Response {
+    let mut response = Response::new(scripted(steps, Some(sent)));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
     headers.insert(

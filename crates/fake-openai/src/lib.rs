@@ -166,6 +166,16 @@ impl FakeOpenAi {
         self.state.faults.len()
     }
 
+    /// When each streamed SSE event was handed to the connection, as `(event type, instant)`, in order.
+    /// Benchmarks compare these instants with the client's delivery time (same process).
+    pub fn events_sent(&self) -> Vec<(String, std::time::Instant)> {
+        self.state.sent.lock().expect("sent log").clone()
+    }
+
+    pub fn clear_events(&self) {
+        self.state.sent.lock().expect("sent log").clear();
+    }
+
     /// Drop all queued faults.
     pub fn clear_faults(&self) {
         self.state.faults.clear();

@@ -157,7 +157,12 @@ pub async fn create(call: &Call<'_>) -> ApiResult<Response> {
     }
     let partials = plan.as_ref().map(|p| (&p.job, p.spec));
     let (events, abort) = stream::response_events(call.glitch, &response, partials, &blobs).await;
-    Ok(stream::play(events, call.state.config.partial_interval, abort))
+    Ok(stream::play(
+        events,
+        call.state.config.partial_interval,
+        abort,
+        call.state.sent.clone(),
+    ))
 }
 
 /// Decide whether (and what) the image tool generates.

@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub responses: conversation::Memory,
     /// Images served for dall-e `url` results, by file name (`img_….png`).
     pub hosted: Mutex<HashMap<String, (Format, Arc<Encoded>)>>,
+    /// When each streamed event went out (see [`crate::FakeOpenAi::events_sent`]).
+    pub sent: crate::body::SentLog,
 }
 
 impl Shared {
@@ -43,6 +45,7 @@ impl Shared {
             faults: Default::default(),
             files: Default::default(),
             responses: Default::default(),
+            sent: Default::default(),
             hosted: Default::default(),
         }
     }

@@ -19,7 +19,7 @@ use crate::validate::Job;
 
 /// Play `events` as a `text/event-stream`, `gap` apart; `abort` drops the connection after the
 /// last one instead of ending cleanly.
-pub fn play(events: Vec<Bytes>, gap: Duration, abort: bool) -> Response {
+pub fn play(events: Vec<Bytes>, gap: Duration, abort: bool, sent: body::SentLog) -> Response {
     let mut steps = Vec::with_capacity(events.len() * 2 + 1);
     for (i, event) in events.into_iter().enumerate() {
         if i > 0 && !gap.is_zero() {
@@ -30,7 +30,7 @@ pub fn play(events: Vec<Bytes>, gap: Duration, abort: bool) -> Response {
     if abort {
         steps.push(Step::Abort);
     }
-    body::sse_response(steps)
+    body::sse_response(steps, sent)
 }
 
 /// The error event sent mid-stream under [`Glitch::StreamError`]: the Images shape carries an
@@ -102,11 +102,21 @@ pub async fn images(call: &Call<'_>, job: &Job, spec: Spec, inputs: &[InputImage
             events.push(sse_event(&partial_type, &with_meta(data, &meta), &[glitch.b64(&image)]));
             if glitch == Glitch::StreamError {
                 events.push(error_event(None));
-                return play(events, call.state.config.partial_interval, false);
+                return play(
+                    events,
+                    call.state.config.partial_interval,
+                    false,
+                    call.state.sent.clone(),
+                );
             }
         }
         if glitch == Glitch::Truncated {
-            return play(events, call.state.config.partial_interval, true);
+            return play(
+                events,
+                call.state.config.partial_interval,
+                true,
+                call.state.sent.clone(),
+            );
         }
         let image = images::encoded(spec).await;
         let usage = Usage::for_job(job, (spec.width, spec.height), inputs, 1, partials);
@@ -122,7 +132,12 @@ pub async fn images(call: &Call<'_>, job: &Job, spec: Spec, inputs: &[InputImage
             &[glitch.b64(&image)],
         ));
     }
-    play(events, call.state.config.partial_interval, false)
+    play(
+        events,
+        call.state.config.partial_interval,
+        false,
+        call.state.sent.clone(),
+    )
 }
 
 /// The Responses stream for a finished `response` (§7 order, with `sequence_number`), and

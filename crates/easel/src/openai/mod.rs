@@ -119,8 +119,15 @@ pub struct Generated {
 /// Things a caller may want to show while a call runs.
 #[derive(Clone, Debug)]
 pub enum Progress {
-    Retrying { attempt: u32, wait: Duration, reason: String },
-    Partial { index: u32, image: ImageOut },
+    Retrying {
+        attempt: u32,
+        wait: Duration,
+        reason: String,
+    },
+    Partial {
+        index: u32,
+        image: ImageOut,
+    },
 }
 
 /// How a call is observed and stopped: cancelling the token aborts the upstream request at any point.
@@ -192,7 +199,13 @@ impl Client {
     }
 
     pub async fn edit(&self, req: &EditRequest, ctl: &Control<'_>) -> Result<Generated> {
-        let model = models::validate(Operation::Edit, &req.params, &req.prompt, req.images.len(), req.mask.is_some())?;
+        let model = models::validate(
+            Operation::Edit,
+            &req.params,
+            &req.prompt,
+            req.images.len(),
+            req.mask.is_some(),
+        )?;
         self.check_provider(model, &req.params)?;
         if let (Some(mask), Some(first)) = (&req.mask, req.images.first()) {
             check_mask(mask, first)?;
@@ -213,7 +226,8 @@ impl Client {
             form
         };
         let answer = self.send(Endpoint::Edits, Payload::Multipart(&form), &[], ctl).await?;
-        self.finish(model, &req.params, req.prompt.len(), req.images.len(), answer, ctl).await
+        self.finish(model, &req.params, req.prompt.len(), req.images.len(), answer, ctl)
+            .await
     }
 
     pub async fn variation(&self, req: &VariationRequest, ctl: &Control<'_>) -> Result<Generated> {
@@ -241,12 +255,18 @@ impl Client {
             }
             form.part("image", file_part(&req.image))
         };
-        let answer = self.send(Endpoint::Variations, Payload::Multipart(&form), &[], ctl).await?;
+        let answer = self
+            .send(Endpoint::Variations, Payload::Multipart(&form), &[], ctl)
+            .await?;
         self.finish(model, &req.params, 0, 1, answer, ctl).await
     }
 
     pub async fn respond(&self, req: &RespondRequest, ctl: &Control<'_>) -> Result<Generated> {
-        let op = if req.images.is_empty() { Operation::Generate } else { Operation::Edit };
+        let op = if req.images.is_empty() {
+            Operation::Generate
+        } else {
+            Operation::Edit
+        };
         let model = models::validate(op, &req.params, &req.prompt, req.images.len(), req.mask.is_some())?;
         self.check_provider(model, &req.params)?;
         if wire::is_dalle(model) {
@@ -280,7 +300,8 @@ impl Client {
             extra.push(("x-ms-oai-image-generation-deployment", deployment));
         }
         let answer = self.send(Endpoint::Responses, Payload::Json(json), &extra, ctl).await?;
-        self.finish(model, &req.params, req.prompt.len(), req.images.len(), answer, ctl).await
+        self.finish(model, &req.params, req.prompt.len(), req.images.len(), answer, ctl)
+            .await
     }
 
     fn check_provider(&self, model: &Model, params: &ImageParams) -> Result<()> {

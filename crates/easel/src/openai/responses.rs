@@ -58,7 +58,10 @@ pub fn body(
         t.insert("partial_images".into(), json!(k));
     }
     if let Some(m) = mask {
-        t.insert("input_image_mask".into(), json!({"image_url": data_url(m.format, &m.bytes)}));
+        t.insert(
+            "input_image_mask".into(),
+            json!({"image_url": data_url(m.format, &m.bytes)}),
+        );
     }
     debug_assert!(!is_dalle(image_model));
     let mut body = json!({

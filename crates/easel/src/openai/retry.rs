@@ -108,7 +108,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }
@@ -117,35 +120,62 @@ mod tests {
     fn statuses_like_the_sdks() {
         let p = RetryPolicy::default();
         for s in [408, 409, 429, 500, 502, 503, 504] {
-            assert!(matches!(p.decide(s, &headers(&[]), 0, false), Decision::RetryAfter(_)), "{s}");
+            assert!(
+                matches!(p.decide(s, &headers(&[]), 0, false), Decision::RetryAfter(_)),
+                "{s}"
+            );
         }
         for s in [400, 401, 403, 404, 422] {
             assert_eq!(p.decide(s, &headers(&[]), 0, false), Decision::GiveUp, "{s}");
         }
-        assert_eq!(p.decide(500, &headers(&[]), 2, false), Decision::GiveUp, "two retries by default");
-        assert_eq!(p.decide(429, &headers(&[]), 0, true), Decision::GiveUp, "insufficient_quota");
+        assert_eq!(
+            p.decide(500, &headers(&[]), 2, false),
+            Decision::GiveUp,
+            "two retries by default"
+        );
+        assert_eq!(
+            p.decide(429, &headers(&[]), 0, true),
+            Decision::GiveUp,
+            "insufficient_quota"
+        );
     }
 
     #[test]
     fn should_retry_header_overrides() {
         let p = RetryPolicy::default();
-        assert_eq!(p.decide(500, &headers(&[("x-should-retry", "false")]), 0, false), Decision::GiveUp);
-        assert!(matches!(p.decide(400, &headers(&[("x-should-retry", "true")]), 0, false), Decision::RetryAfter(_)));
+        assert_eq!(
+            p.decide(500, &headers(&[("x-should-retry", "false")]), 0, false),
+            Decision::GiveUp
+        );
+        assert!(matches!(
+            p.decide(400, &headers(&[("x-should-retry", "true")]), 0, false),
+            Decision::RetryAfter(_)
+        ));
     }
 
     #[test]
     fn retry_after_headers() {
         let p = RetryPolicy::default();
         let d = |h: &[(&str, &str)]| p.decide(429, &headers(h), 0, false);
-        assert_eq!(d(&[("retry-after-ms", "250")]), Decision::RetryAfter(Duration::from_millis(250)));
+        assert_eq!(
+            d(&[("retry-after-ms", "250")]),
+            Decision::RetryAfter(Duration::from_millis(250))
+        );
         assert_eq!(
             d(&[("retry-after-ms", "1500"), ("retry-after", "30")]),
             Decision::RetryAfter(Duration::from_millis(1500)),
             "ms wins"
         );
         assert_eq!(d(&[("retry-after", "3")]), Decision::RetryAfter(Duration::from_secs(3)));
-        assert_eq!(d(&[("retry-after", "120")]), Decision::RetryAfter(Duration::from_secs(120)));
-        assert_eq!(d(&[("retry-after", "121")]), Decision::GiveUp, "longer than 120 s is not waited for");
+        assert_eq!(
+            d(&[("retry-after", "120")]),
+            Decision::RetryAfter(Duration::from_secs(120))
+        );
+        assert_eq!(
+            d(&[("retry-after", "121")]),
+            Decision::GiveUp,
+            "longer than 120 s is not waited for"
+        );
         let past = "Sun, 06 Nov 1994 08:49:37 GMT";
         assert_eq!(d(&[("retry-after", past)]), Decision::RetryAfter(Duration::ZERO));
         assert!(matches!(d(&[("retry-after", "soon")]), Decision::RetryAfter(w) if w <= Duration::from_millis(500)));
@@ -156,9 +186,15 @@ mod tests {
         let p = RetryPolicy::default();
         for _ in 0..100 {
             let b0 = p.backoff(0);
-            assert!(b0 >= Duration::from_millis(375) && b0 <= Duration::from_millis(500), "{b0:?}");
+            assert!(
+                b0 >= Duration::from_millis(375) && b0 <= Duration::from_millis(500),
+                "{b0:?}"
+            );
             let b1 = p.backoff(1);
-            assert!(b1 >= Duration::from_millis(750) && b1 <= Duration::from_millis(1000), "{b1:?}");
+            assert!(
+                b1 >= Duration::from_millis(750) && b1 <= Duration::from_millis(1000),
+                "{b1:?}"
+            );
             let b9 = p.backoff(9);
             assert!(b9 >= Duration::from_secs(6) && b9 <= Duration::from_secs(8), "{b9:?}");
         }

@@ -162,7 +162,10 @@ fn in_stream_error(ev: &StreamEvent<'_>) -> Option<ApiError> {
     let kind = ev.kind.as_ref();
     if kind == "error" {
         return Some(ApiError {
-            message: ev.message.clone().unwrap_or_else(|| "the stream reported an error".into()),
+            message: ev
+                .message
+                .clone()
+                .unwrap_or_else(|| "the stream reported an error".into()),
             code: ev.code.clone(),
             ..ApiError::default()
         });

@@ -74,7 +74,12 @@ impl Transport {
         }
     }
 
-    fn request(&self, endpoint: Endpoint, payload: &Payload<'_>, extra: &[(&'static str, String)]) -> reqwest::RequestBuilder {
+    fn request(
+        &self,
+        endpoint: Endpoint,
+        payload: &Payload<'_>,
+        extra: &[(&'static str, String)],
+    ) -> reqwest::RequestBuilder {
         let mut rb = self.http.post(self.url(endpoint));
         rb = match self.provider.kind {
             ProviderKind::Azure => rb.header("api-key", self.key.expose()),
@@ -131,7 +136,12 @@ impl Transport {
                     let api = parse_api_error(&body);
                     let permanent = api.as_ref().and_then(|a| a.code.as_deref()) == Some("insufficient_quota");
                     let decision = self.retry.decide(status, &headers, retries, permanent);
-                    tracing::warn!(status, request_id = rid.as_deref().unwrap_or("-"), attempt, "provider answered with an error");
+                    tracing::warn!(
+                        status,
+                        request_id = rid.as_deref().unwrap_or("-"),
+                        attempt,
+                        "provider answered with an error"
+                    );
                     let error = self.http_error(status, &headers, &body, api, rid, attempt);
                     (decision, error)
                 }
@@ -218,8 +228,10 @@ pub fn api_error(
 ) -> Error {
     let code = api.code.as_deref().unwrap_or("");
     let message = api.message;
-    if matches!(code, "moderation_blocked" | "content_policy_violation" | "image_content_policy_violation")
-        || api.kind.as_deref() == Some("image_generation_user_error") && code.contains("moderation")
+    if matches!(
+        code,
+        "moderation_blocked" | "content_policy_violation" | "image_content_policy_violation"
+    ) || api.kind.as_deref() == Some("image_generation_user_error") && code.contains("moderation")
     {
         let details = api.moderation_details.unwrap_or_default();
         return Error::ModerationBlocked {

@@ -62,9 +62,19 @@ impl<'a> GenerationBody<'a> {
 }
 
 /// Text fields of the multipart edit form, in the order they are sent (files follow).
-pub fn edit_fields(model: &Model, model_name: &str, prompt: &str, p: &ImageParams, user: Option<&str>) -> Vec<(&'static str, String)> {
+pub fn edit_fields(
+    model: &Model,
+    model_name: &str,
+    prompt: &str,
+    p: &ImageParams,
+    user: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let dalle = is_dalle(model);
-    let mut f = vec![("model", model_name.to_string()), ("prompt", prompt.to_string()), ("n", p.n.to_string())];
+    let mut f = vec![
+        ("model", model_name.to_string()),
+        ("prompt", prompt.to_string()),
+        ("n", p.n.to_string()),
+    ];
     f.push(("size", p.size.to_string()));
     if p.quality != Quality::Auto {
         f.push(("quality", p.quality.as_str().into()));
@@ -163,7 +173,9 @@ impl From<WireUsage> for Usage {
             input_text_tokens: input.text_tokens.unwrap_or(w.input_tokens.saturating_sub(input_image)),
             input_image_tokens: input_image,
             cached_input_tokens: input.cached_tokens.unwrap_or(0),
-            output_image_tokens: output.image_tokens.unwrap_or(w.output_tokens.saturating_sub(output_text)),
+            output_image_tokens: output
+                .image_tokens
+                .unwrap_or(w.output_tokens.saturating_sub(output_text)),
             output_text_tokens: output_text,
         }
     }

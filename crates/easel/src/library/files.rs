@@ -1,6 +1,6 @@
-//! The library on disk. For now: where an image goes and how it gets there atomically
-//! (temp file in the same folder → write → fsync → rename → fsync the folder), so a reader never sees
-//! a partial file and a crash leaves at most a hidden temp file behind.
+//! Files on disk: where an image goes and how it gets there atomically (temp file in the same
+//! folder → write → fsync → rename → fsync the folder), so a reader never sees a partial file and a
+//! crash leaves at most a hidden temp file behind.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,9 +23,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
         .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io("cannot write", tmp.path(), e))?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
     if durable {
-        tmp.as_file().sync_all().map_err(|e| Error::io("cannot flush", tmp.path(), e))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("cannot flush", tmp.path(), e))?;
     }
     tmp.persist_noclobber(path)
         .map_err(|e| Error::io("cannot move the finished file to", path, e.error))?;
@@ -85,7 +88,10 @@ pub fn new_id() -> String {
 /// A file-name-safe summary of the prompt: lowercase ASCII words joined by '-', at most 40 characters.
 pub fn slug(prompt: &str) -> String {
     let mut out = String::new();
-    for word in prompt.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in prompt
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let word = word.to_ascii_lowercase();
         let extra = if out.is_empty() { word.len() } else { word.len() + 1 };
         if out.len() + extra > 40 {

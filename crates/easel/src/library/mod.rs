@@ -1,0 +1,61 @@
+//! The library: the single source of truth that the app, the MCP server and the CLI share.
+//! Images are ordinary files under the root (`files`), each carrying its own metadata; the SQLite
+//! index under `.easel/` (`db`) is derived from them and can be rebuilt (`reindex`).
+
+pub(crate) mod db;
+mod events;
+mod files;
+mod images;
+mod query;
+mod reindex;
+
+use std::path::{Path, PathBuf};
+
+pub use events::{Event, POLL_INTERVAL};
+pub use files::{Saved, TEMP_PREFIX, new_id, relative_image_path, save_images, slug, write_atomic};
+pub use images::ImageRecord;
+pub use query::{Query, Sort, fts_query};
+pub use reindex::ReindexReport;
+
+use crate::error::{Error, Result};
+
+/// Easel's own folder inside the library root.
+pub const EASEL_DIR: &str = ".easel";
+/// Trashed files live here (relative to the root) until the trash is emptied.
+pub const TRASH_DIR: &str = ".easel/trash";
+
+pub struct Library {
+    root: PathBuf,
+    db: db::Db,
+}
+
+impl Library {
+    /// Open (creating if needed) the library at `root` and its index.
+    pub fn open(root: &Path) -> Result<Library> {
+        let easel = root.join(EASEL_DIR);
+        std::fs::create_dir_all(&easel).map_err(|e| Error::io("cannot create the library folder", &easel, e))?;
+        let db = db::Db::open(&easel.join("library.db"))?;
+        let library = Library {
+            root: root.to_path_buf(),
+            db,
+        };
+        let interrupted = library.fail_interrupted_jobs()?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "jobs left running by a stopped process were marked failed");
+        }
+        Ok(library)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub(crate) fn db(&self) -> &db::Db {
+        &self.db
+    }
+
+    /// `<root>/.easel/thumbs`, the thumbnail cache.
+    pub fn thumbs_dir(&self) -> PathBuf {
+        self.root.join(EASEL_DIR).join("thumbs")
+    }
+}
