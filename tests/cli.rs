@@ -269,7 +269,10 @@ async fn sessions_continue_from_any_turn_as_branches() {
     let lib = easel::library::Library::open(&env.library()).unwrap();
     let session = lib.create_session("poster").unwrap();
     drop(lib);
-    let t1 = json(&env.easel(&["generate", "a poster", "--session", &session.id, "--json"]).await);
+    let t1 = json(
+        &env.easel(&["generate", "a poster", "--session", &session.id, "--json"])
+            .await,
+    );
     let t1 = t1["turn_id"].as_str().unwrap().to_string();
     let t2 = json(&env.easel(&["generate", "bluer", "--from-turn", &t1, "--json"]).await);
     let t3 = json(&env.easel(&["generate", "greener", "--from-turn", &t1, "--json"]).await);
@@ -296,7 +299,10 @@ async fn a_budget_cap_refuses_the_call_before_it_is_sent() {
     let out = env.easel(&["generate", "expensive", "--quality", "high"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("daily budget of $0.01") && err.contains("refused before sending"), "{err}");
+    assert!(
+        err.contains("daily budget of $0.01") && err.contains("refused before sending"),
+        "{err}"
+    );
     assert!(env.fake.requests().is_empty(), "nothing was sent");
 }
 

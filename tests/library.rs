@@ -325,3 +325,59 @@ async fn changes_from_another_opener_arrive_as_events_within_a_second() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_added_or_deleted_outside_easel_are_reconciled() {
+    use easel::library::Event;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = Library::open(elsewhere.path()).unwrap();
+    let imported = add(&other, "made in another library");
+
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Arc::new(Library::open(dir.path()).unwrap());
+    let keep = add(&lib, "keep me");
+    let doomed = add(&lib, "delete me outside");
+
+    // A rescan (what runs at start) sees both kinds of change.
+    std::fs::remove_file(&doomed.path).unwrap();
+    let dest = dir.path().join("imported.png");
+    std::fs::copy(&imported.path, &dest).unwrap();
+    let report = lib.rescan().unwrap();
+    assert_eq!(report.removed, vec![doomed.id.clone()]);
+    assert_eq!(report.added, vec![imported.id.clone()]);
+    assert_eq!(lib.get(&imported.id).unwrap().path, dest);
+    assert!(lib.get(&keep.id).is_ok());
+    assert_eq!(lib.rescan().unwrap(), Default::default(), "idempotent");
+
+    // The watcher does the same live, and the change feed reports it.
+    let mut events = lib.watch().unwrap();
+    let _watcher = lib.watch_files().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    std::fs::remove_file(&keep.path).unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(3), events.recv()).await.expect("reconciled").unwrap();
+    assert_eq!(e, Event::ImageRemoved { id: keep.id.clone() });
+    assert!(lib.get(&keep.id).is_err());
+}
+
+#[test]
+fn thumbnails_are_cached_and_previews_fit_mcp_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Library::open(dir.path()).unwrap();
+    let bytes = common::encode(2048, 1024, image::ImageFormat::Png);
+    let rec = lib.add_image(&bytes, &meta("wide", OutputFormat::Png, 2048, 1024)).unwrap();
+    let thumb = lib.thumbnail(&rec.id, 384).unwrap();
+    assert!(thumb.starts_with(lib.thumbs_dir()));
+    let img = image::load_from_memory(&std::fs::read(&thumb).unwrap()).unwrap();
+    assert_eq!((img.width(), img.height()), (384, 192), "long edge 384, aspect kept");
+    let modified = std::fs::metadata(&thumb).unwrap().modified().unwrap();
+    assert_eq!(lib.thumbnail(&rec.id, 384).unwrap(), thumb);
+    assert_eq!(std::fs::metadata(&thumb).unwrap().modified().unwrap(), modified, "served from the cache");
+
+    let preview = lib.preview(&rec.id).unwrap();
+    assert!(preview.width <= 1568 && preview.height <= 1568);
+    assert!(preview.bytes.len() <= 700_000);
+    assert!(matches!(lib.thumbnail("nope", 384), Err(Error::UnknownId { .. })));
+}

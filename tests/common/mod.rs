@@ -60,3 +60,54 @@ pub fn mask_input(w: u32, h: u32) -> InputImage {
     img.write_to(&mut out, ImageFormat::Png).unwrap();
     InputImage::from_bytes("mask.png", out.into_inner()).unwrap()
 }
+
+/// The real `easel` binary pointed at `fake`, a library folder and a settings file. Variables of the
+/// caller's environment that would change the provider or the logs are removed.
+pub fn easel_cmd(fake: &FakeOpenAi, library: &std::path::Path, settings: &std::path::Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_easel"));
+    for var in [
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_API_KEY",
+        "EASEL_PROVIDER",
+        "EASEL_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("OPENAI_BASE_URL", fake.base_url())
+        .env("OPENAI_API_KEY", fake.api_key())
+        .env("EASEL_SETTINGS", settings)
+        .env("EASEL_LIBRARY", library)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Every file under `root` except Easel's own `.easel` folder (index, thumbnails, trash), sorted.
+pub fn library_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries {
+            let path = entry.expect("readable folder entry").path();
+            if path.file_name().is_some_and(|n| n == ".easel") {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut out);
+    out.sort();
+    out
+}
+
+/// Whether `bytes` is a PNG that ends with its IEND chunk (length 0, type, CRC).
+pub fn png_is_complete(bytes: &[u8]) -> bool {
+    const IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.ends_with(&IEND)
+}

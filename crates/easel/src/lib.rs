@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod models;
 pub mod openai;
 pub mod session;
+pub mod thumbs;
 
 pub use error::{Error, Result};
 

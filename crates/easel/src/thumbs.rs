@@ -100,7 +100,10 @@ pub fn thumbnail(src: &[u8], max_edge: u32) -> Result<Thumb, ThumbError> {
             })?;
         (out, OutputFormat::Webp)
     } else {
-        (jpeg(&into_rgb(pixels), width, height, THUMB_QUALITY)?, OutputFormat::Jpeg)
+        (
+            jpeg(&into_rgb(pixels), width, height, THUMB_QUALITY)?,
+            OutputFormat::Jpeg,
+        )
     };
     Ok(Thumb {
         bytes,
@@ -162,7 +165,13 @@ pub fn thumb_path(cache_dir: &Path, id: &str, edge: u32) -> PathBuf {
     } else {
         Cow::Owned(
             id.bytes()
-                .map(|b| if safe(b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .map(|b| {
+                    if safe(b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
                 .collect(),
         )
     };
@@ -268,7 +277,11 @@ fn resize(pixels: Pixels, width: u32, height: u32) -> Result<Pixels, ThumbError>
     if (width, height) == (pixels.width, pixels.height) {
         return Ok(pixels);
     }
-    let kind = if pixels.channels == 4 { fr::PixelType::U8x4 } else { fr::PixelType::U8x3 };
+    let kind = if pixels.channels == 4 {
+        fr::PixelType::U8x4
+    } else {
+        fr::PixelType::U8x3
+    };
     let failed = |e: &dyn std::fmt::Display| ThumbError::Resize(e.to_string());
     let src = fr::images::ImageRef::new(pixels.width, pixels.height, &pixels.buf, kind).map_err(|e| failed(&e))?;
     let mut dst = fr::images::Image::new(width, height, kind);
@@ -414,7 +427,10 @@ mod tests {
         let source = pixels(600, 400, 20, false);
         for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP] {
             let thumb = thumbnail(&encoded(&source, format), THUMB_EDGE).unwrap();
-            assert_eq!((thumb.format, thumb.width, thumb.height), (OutputFormat::Jpeg, 384, 256));
+            assert_eq!(
+                (thumb.format, thumb.width, thumb.height),
+                (OutputFormat::Jpeg, 384, 256)
+            );
             decoded(&thumb);
         }
         let opaque_rgba = DynamicImage::ImageRgba8(source.to_rgba8());
@@ -429,16 +445,25 @@ mod tests {
     fn transparent_images_keep_alpha_in_thumbnails_and_go_white_in_previews() {
         let source = encoded(&pixels(800, 600, 0, true), ImageFormat::Png);
         let thumb = thumbnail(&source, THUMB_EDGE).unwrap();
-        assert_eq!((thumb.format, thumb.width, thumb.height), (OutputFormat::Webp, 384, 288));
+        assert_eq!(
+            (thumb.format, thumb.width, thumb.height),
+            (OutputFormat::Webp, 384, 288)
+        );
         let rgba = decoded(&thumb).into_rgba8();
         assert_eq!(rgba.get_pixel(0, 100)[3], 0);
         assert_eq!(rgba.get_pixel(383, 100)[3], 255);
 
         let preview = preview(&source).unwrap();
-        assert_eq!((preview.format, preview.width, preview.height), (OutputFormat::Jpeg, 800, 600));
+        assert_eq!(
+            (preview.format, preview.width, preview.height),
+            (OutputFormat::Jpeg, 800, 600)
+        );
         let rgb = decoded(&preview).into_rgb8();
         assert!(rgb.get_pixel(2, 300).0.iter().all(|&c| c >= 250), "transparent → white");
-        assert!(rgb.get_pixel(790, 590).0.iter().any(|&c| c < 250), "opaque keeps its colour");
+        assert!(
+            rgb.get_pixel(790, 590).0.iter().any(|&c| c < 250),
+            "opaque keeps its colour"
+        );
     }
 
     #[test]
@@ -461,13 +486,20 @@ mod tests {
 
         let small_jpeg = encoded(&pixels(300, 200, 5, false), ImageFormat::Jpeg);
         let p = preview(&small_jpeg).unwrap();
-        assert_eq!((p.bytes == small_jpeg, p.width, p.height), (true, 300, 200), "sent as is");
+        assert_eq!(
+            (p.bytes == small_jpeg, p.width, p.height),
+            (true, 300, 200),
+            "sent as is"
+        );
     }
 
     #[test]
     fn thumb_paths_are_sharded_safe_and_distinct() {
         let cache = Path::new("/lib/.easel/thumbs");
-        assert_eq!(thumb_path(cache, "abc123def456", 384), cache.join("ab/abc123def456-384.thumb"));
+        assert_eq!(
+            thumb_path(cache, "abc123def456", 384),
+            cache.join("ab/abc123def456-384.thumb")
+        );
         assert_eq!(thumb_path(cache, "a/B", 96), cache.join("a%/a%2F%42-96.thumb"));
         assert_eq!(thumb_path(cache, "x", 96), cache.join("__/x-96.thumb"));
         assert_ne!(thumb_path(cache, "a/b", 96), thumb_path(cache, "a%2Fb", 96));
@@ -497,7 +529,10 @@ mod tests {
                 (0..=3, Ok(path)) => {
                     assert_eq!(path, &thumb_path(&cache, id, THUMB_EDGE));
                     let format = OutputFormat::sniff(&std::fs::read(path).unwrap());
-                    assert_eq!(format, Some(if i == 3 { OutputFormat::Webp } else { OutputFormat::Jpeg }));
+                    assert_eq!(
+                        format,
+                        Some(if i == 3 { OutputFormat::Webp } else { OutputFormat::Jpeg })
+                    );
                 }
                 (4, Err(e @ ThumbError::Decode(_))) => assert!(e.to_string().contains("damaged"), "{e}"),
                 (5, Err(e @ ThumbError::Io { .. })) => assert!(e.to_string().contains("missing.png"), "{e}"),
@@ -528,8 +563,18 @@ mod tests {
         huge[29..33].copy_from_slice(&crc.to_be_bytes());
         assert!(matches!(thumbnail(&huge, 10), Err(ThumbError::TooLarge(_))));
         assert!(matches!(thumbnail(&png, 0), Err(ThumbError::ZeroEdge)));
-        for bad in [&b""[..], b"hello", &png[..8], &png[..40], &png[..png.len() - 20], &webp[..40]] {
-            assert!(matches!(thumbnail(bad, 10), Err(ThumbError::NotAnImage | ThumbError::Decode(_))));
+        for bad in [
+            &b""[..],
+            b"hello",
+            &png[..8],
+            &png[..40],
+            &png[..png.len() - 20],
+            &webp[..40],
+        ] {
+            assert!(matches!(
+                thumbnail(bad, 10),
+                Err(ThumbError::NotAnImage | ThumbError::Decode(_))
+            ));
             assert!(preview(bad).is_err());
         }
         for cut in [3, 20, jpeg.len() / 2] {

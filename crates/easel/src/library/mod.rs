@@ -7,6 +7,7 @@ mod events;
 mod files;
 mod images;
 mod query;
+mod reconcile;
 mod reindex;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ pub use events::{Event, POLL_INTERVAL};
 pub use files::{Saved, TEMP_PREFIX, new_id, relative_image_path, save_images, slug, write_atomic};
 pub use images::ImageRecord;
 pub use query::{Query, Sort, fts_query};
+pub use reconcile::{FileWatcher, RescanReport};
 pub use reindex::ReindexReport;
 
 use crate::error::{Error, Result};
@@ -57,5 +59,19 @@ impl Library {
     /// `<root>/.easel/thumbs`, the thumbnail cache.
     pub fn thumbs_dir(&self) -> PathBuf {
         self.root.join(EASEL_DIR).join("thumbs")
+    }
+
+    /// The cached thumbnail of an image (long edge `edge`), made on demand.
+    pub fn thumbnail(&self, id: &str, edge: u32) -> Result<PathBuf> {
+        let record = self.get(id)?;
+        crate::thumbs::ensure_thumbnail(&self.thumbs_dir(), id, &record.path, edge)
+            .map_err(|e| Error::InvalidInput(format!("thumbnail of {id}: {e}")))
+    }
+
+    /// A small inline preview (≤ 1568 px, ≤ 700 KB) for MCP results.
+    pub fn preview(&self, id: &str) -> Result<crate::thumbs::Thumb> {
+        let record = self.get(id)?;
+        let bytes = std::fs::read(&record.path).map_err(|e| Error::io("cannot read", &record.path, e))?;
+        crate::thumbs::preview(&bytes).map_err(|e| Error::InvalidInput(format!("preview of {id}: {e}")))
     }
 }

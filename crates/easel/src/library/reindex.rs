@@ -22,7 +22,7 @@ pub struct ReindexReport {
 }
 
 /// Image files under `dir`, skipping Easel's own folder (except the trash) and temp files.
-fn image_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+pub(super) fn image_files(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
@@ -67,7 +67,7 @@ pub fn check_complete(bytes: &[u8]) -> std::result::Result<OutputFormat, String>
     Ok(format)
 }
 
-fn read_one(path: &Path) -> std::result::Result<(ImageMeta, u64), String> {
+pub(super) fn read_one(path: &Path) -> std::result::Result<(ImageMeta, u64), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     check_complete(&bytes)?;
     let meta = metadata::read_for_file(path)
