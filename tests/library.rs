@@ -357,7 +357,10 @@ async fn files_added_or_deleted_outside_easel_are_reconciled() {
     let _watcher = lib.watch_files().unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     std::fs::remove_file(&keep.path).unwrap();
-    let e = tokio::time::timeout(Duration::from_secs(3), events.recv()).await.expect("reconciled").unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(3), events.recv())
+        .await
+        .expect("reconciled")
+        .unwrap();
     assert_eq!(e, Event::ImageRemoved { id: keep.id.clone() });
     assert!(lib.get(&keep.id).is_err());
 }
@@ -367,17 +370,77 @@ fn thumbnails_are_cached_and_previews_fit_mcp_limits() {
     let dir = tempfile::tempdir().unwrap();
     let lib = Library::open(dir.path()).unwrap();
     let bytes = common::encode(2048, 1024, image::ImageFormat::Png);
-    let rec = lib.add_image(&bytes, &meta("wide", OutputFormat::Png, 2048, 1024)).unwrap();
+    let rec = lib
+        .add_image(&bytes, &meta("wide", OutputFormat::Png, 2048, 1024))
+        .unwrap();
     let thumb = lib.thumbnail(&rec.id, 384).unwrap();
     assert!(thumb.starts_with(lib.thumbs_dir()));
     let img = image::load_from_memory(&std::fs::read(&thumb).unwrap()).unwrap();
     assert_eq!((img.width(), img.height()), (384, 192), "long edge 384, aspect kept");
     let modified = std::fs::metadata(&thumb).unwrap().modified().unwrap();
     assert_eq!(lib.thumbnail(&rec.id, 384).unwrap(), thumb);
-    assert_eq!(std::fs::metadata(&thumb).unwrap().modified().unwrap(), modified, "served from the cache");
+    assert_eq!(
+        std::fs::metadata(&thumb).unwrap().modified().unwrap(),
+        modified,
+        "served from the cache"
+    );
 
     let preview = lib.preview(&rec.id).unwrap();
     assert!(preview.width <= 1568 && preview.height <= 1568);
     assert!(preview.bytes.len() <= 700_000);
     assert!(matches!(lib.thumbnail("nope", 384), Err(Error::UnknownId { .. })));
+}
+
+#[tokio::test]
+async fn a_job_runs_to_done_or_is_cancelled_and_the_state_is_persisted() {
+    use easel::job::{Call, JobState, Work, run};
+    use easel::openai::Control;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let fake = common::fake().await;
+    let client = common::client(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let lib = Arc::new(Library::open(dir.path()).unwrap());
+    let work = |prompt: &str| Work {
+        call: Call::Generate(common::generate_req(prompt)),
+        provider: "openai".into(),
+        session_id: None,
+        parent_turn_id: None,
+        input_labels: vec![],
+        budget: Default::default(),
+    };
+
+    let done = run(&lib, &client, work("a finished job"), &Control::new())
+        .await
+        .unwrap();
+    assert_eq!(done.job.state, JobState::Done);
+    assert_eq!(done.job.images, vec![done.images[0].id.clone()]);
+    assert_eq!(lib.get_job(&done.job.id).unwrap().state, JobState::Done);
+    let thumb = easel::thumbs::thumb_path(&lib.thumbs_dir(), &done.images[0].id, easel::thumbs::THUMB_EDGE);
+    for _ in 0..50 {
+        if thumb.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(thumb.exists(), "thumbnail made in the background");
+
+    fake.push_fault(fake_openai::Fault::Delay { ms: 10_000 });
+    let ctl = Control::new();
+    let cancel = ctl.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cancel.cancel();
+    });
+    let e = run(&lib, &client, work("a cancelled job"), &ctl).await.unwrap_err();
+    assert!(matches!(e, Error::Cancelled), "{e:?}");
+    let jobs = lib.list_jobs(10).unwrap();
+    assert_eq!(jobs[0].state, JobState::Cancelled);
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(
+        lib.search(&Query::default()).unwrap().len(),
+        1,
+        "nothing saved for the cancelled job"
+    );
 }

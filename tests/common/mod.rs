@@ -111,3 +111,30 @@ pub fn png_is_complete(bytes: &[u8]) -> bool {
     const IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
     bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.ends_with(&IEND)
 }
+
+/// Metadata for an image added through `Library::add_image` in tests and benches.
+pub fn image_meta(prompt: &str, format: easel::models::OutputFormat, w: u32, h: u32) -> easel::metadata::ImageMeta {
+    easel::metadata::ImageMeta {
+        easel: easel::metadata::FORMAT_VERSION,
+        id: easel::library::new_id(),
+        created_at: jiff::Timestamp::now().to_string(),
+        prompt: prompt.into(),
+        revised_prompt: None,
+        operation: "generate".into(),
+        model: "gpt-image-2".into(),
+        provider: "openai".into(),
+        params: ImageParams::default(),
+        width: w,
+        height: h,
+        format,
+        usage: None,
+        cost_usd: 0.01,
+        request_id: None,
+        response_id: None,
+        session_id: None,
+        turn_id: None,
+        inputs: vec![],
+        has_mask: false,
+        tags: vec![],
+    }
+}

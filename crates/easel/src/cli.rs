@@ -112,6 +112,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve MCP over stdio (for Claude Desktop, Claude Code, Cursor…); stdout carries only the protocol.
+    Mcp,
     /// API keys in the OS keychain (service "easel"); keys are never printed.
     Keys {
         #[command(subcommand)]
@@ -226,6 +228,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys_command(action),
+        Command::Mcp => crate::mcp::serve_stdio(Config::load()?).await,
         Command::Search {
             query,
             model,

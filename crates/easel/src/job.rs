@@ -351,6 +351,13 @@ pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Cont
         Ok((images, turn)) => {
             let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
             library.finish_job(&job.id, &ids, turn.as_ref().map(|t| t.id.as_str()))?;
+            // Thumbnails in the background (both cores); the gallery also makes them on demand.
+            let items: Vec<(String, std::path::PathBuf)> =
+                images.iter().map(|i| (i.id.clone(), i.path.clone())).collect();
+            let cache = library.thumbs_dir();
+            tokio::task::spawn_blocking(move || {
+                crate::thumbs::generate_many(&cache, &items, crate::thumbs::THUMB_EDGE)
+            });
             Ok(Outcome {
                 job: library.get_job(&job.id)?,
                 images,

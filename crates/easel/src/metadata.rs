@@ -26,6 +26,9 @@ pub const KEYWORD: &str = "easel";
 pub const PARAMETERS_KEYWORD: &str = "parameters";
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
+/// What follows an `iTXt` keyword before the text: its NUL, compression flag 0 and method 0 (uncompressed),
+/// an empty language tag and an empty translated keyword, each ended by a NUL.
+const ITXT_FIELDS: &[u8] = b"\0\0\0\0\0";
 /// Largest metadata chunk read or written; real ones are a few KB (prompts are at most 32,000 characters).
 const MAX_META_BYTES: u32 = 16 << 20;
 
@@ -164,8 +167,6 @@ pub fn embed(bytes: &[u8], format: OutputFormat, meta: &ImageMeta) -> Result<Vec
         )));
     }
     let mut inserted = Vec::with_capacity(json.len() + 2 * meta.prompt.len() + 256);
-    // iTXt: keyword, NUL, compression flag 0, method 0, empty language tag + NUL, empty translation + NUL, text.
-    const ITXT_FIELDS: &[u8] = b"\0\0\0\0\0";
     write_chunk(&mut inserted, b"iTXt", &[KEYWORD.as_bytes(), ITXT_FIELDS, &json]);
     let parameters = a1111_parameters(meta);
     let key = PARAMETERS_KEYWORD.as_bytes();
@@ -203,9 +204,9 @@ pub fn read(bytes: &[u8]) -> Result<Option<ImageMeta>, MetaError> {
     Ok(None)
 }
 
-/// The metadata of an image file. A PNG (by content) is searched for its `easel` chunk reading only chunk
-/// headers and small text chunks — the image data is skipped, not read — and its sidecar is the fallback;
-/// any other file is looked up by sidecar only. `Ok(None)`: neither exists.
+/// The metadata of an image file. A PNG (by content) is searched for its `easel` chunk reading only the
+/// chunk headers and that chunk (other chunks, the image data included, are skipped, not read), with its
+/// sidecar as the fallback; any other file is looked up by sidecar only. `Ok(None)`: neither exists.
 pub fn read_for_file(path: &Path) -> Result<Option<ImageMeta>, MetaError> {
     let io_err = |source| MetaError::Io {
         path: path.to_path_buf(),

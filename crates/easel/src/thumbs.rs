@@ -3,8 +3,8 @@
 //! Every image is decoded once (`image`), resized with `fast_image_resize` (SIMD Catmull-Rom convolution:
 //! sharp without Lanczos' ringing on text and line art, and as fast here), then encoded:
 //! - opaque images → JPEG;
-//! - thumbnails with real transparency (some alpha below 255) → lossless WebP, which measured as fast as
-//!   PNG's fastest setting and smaller;
+//! - thumbnails with real transparency (some alpha below 255) → lossless WebP: measured about as fast as
+//!   PNG's fastest setting (0.4 vs 0.3 ms at 384²) and half its size on flat art, 15% smaller on noise;
 //! - previews are always JPEG (what MCP clients handle best): transparency is flattened onto white.
 //!
 //! The thumbnail cache is `<cache>/<shard>/<id>-<edge>.thumb`, one name whatever the format, so a reader
@@ -51,7 +51,7 @@ pub enum ThumbError {
     NotAnImage,
     #[error("cannot decode the image ({0}); the file is damaged or truncated: restore it or delete it")]
     Decode(#[source] image::ImageError),
-    #[error("the image is too large to preview ({0}); sources up to {MAX_SOURCE_EDGE} px per edge are supported")]
+    #[error("the image is too large to read ({0}); Easel reads images up to {MAX_SOURCE_EDGE} px per edge")]
     TooLarge(#[source] image::ImageError),
     #[error("cannot resize the image: {0}")]
     Resize(String),
@@ -203,7 +203,7 @@ pub fn ensure_thumbnail(cache_dir: &Path, id: &str, src_path: &Path, edge: u32) 
 }
 
 /// [`ensure_thumbnail`] for every `(id, source path)` on rayon's pool (all cores), in input order; cached
-/// ones are only checked.
+/// ones are only checked. Blocks until all are done: from async code, call it on a blocking thread.
 pub fn generate_many(
     cache_dir: &Path,
     items: &[(String, PathBuf)],

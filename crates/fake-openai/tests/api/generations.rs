@@ -82,15 +82,25 @@ async fn opaque_png_is_realistically_large_and_repeats_are_fast() {
     assert_eq!(body["quality"], "high");
     assert_eq!(body["usage"]["output_tokens"], 4160);
 
+    // Repeats come from the encode cache: compare with the first request for a size nobody asked for
+    // yet (a real encode), so the check holds however busy the machine is.
+    let fresh = json!({"model": "gpt-image-2", "prompt": "cold", "size": "1040x1024"});
+    let started = Instant::now();
+    let cold = post(&fake, "/images/generations", fresh.clone()).await;
+    assert!(cold.bytes().await.unwrap().len() > 2_000_000);
+    let cold = started.elapsed();
     let mut best = Duration::MAX;
     for _ in 0..3 {
         let started = Instant::now();
-        let response = post(&fake, "/images/generations", request.clone()).await;
+        let response = post(&fake, "/images/generations", fresh.clone()).await;
         let bytes = response.bytes().await.unwrap();
         best = best.min(started.elapsed());
         assert!(bytes.len() > 2_000_000);
     }
-    assert!(best < Duration::from_millis(50), "repeat took {best:?}");
+    assert!(
+        best * 4 < cold,
+        "a repeat ({best:?}) is not clearly faster than the first encode ({cold:?})"
+    );
 }
 
 #[tokio::test]

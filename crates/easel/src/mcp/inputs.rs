@@ -1,0 +1,154 @@
+//! Tool inputs as MCP clients send them: the JSON schemas every client sees (doc comments become
+//! descriptions). Strings are parsed into core types by the tools, so a bad value comes back as a
+//! tool error that names the allowed values.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// How much of an image a result carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnMode {
+    /// One small JPEG preview (≤ 1568 px) plus a link: the whole result stays under 1 MB.
+    #[default]
+    Preview,
+    /// The original image bytes inline (can be several MB).
+    Full,
+    /// Only the link and the text: no pixels.
+    Link,
+}
+
+/// Image parameters shared by generate, edit and the estimate. Omitted values use the settings' defaults.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+pub struct ImageOptions {
+    /// Model id, e.g. gpt-image-2, gpt-image-1.5, gpt-image-1, gpt-image-1-mini, dall-e-3.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// "auto" or WIDTHxHEIGHT such as 1024x1024, 1536x1024, 1024x1536 (gpt-image-2: any multiple of 16).
+    #[serde(default)]
+    pub size: Option<String>,
+    /// auto, low, medium or high (dall-e-3: standard or hd).
+    #[serde(default)]
+    pub quality: Option<String>,
+    /// Number of images, 1-10.
+    #[serde(default)]
+    pub n: Option<u8>,
+    /// png, jpeg or webp.
+    #[serde(default)]
+    pub output_format: Option<String>,
+    /// auto, transparent (png/webp only) or opaque.
+    #[serde(default)]
+    pub background: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct GenerateInput {
+    /// What to draw. Be specific about subject, style, composition and text to render.
+    pub prompt: String,
+    #[serde(flatten)]
+    pub options: ImageOptions,
+    /// Record the call as a new turn of this session (from start_session or list_sessions).
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// Continue from this turn of a session (any turn, which makes a branch); implies its session.
+    #[serde(default)]
+    pub from_turn: Option<String>,
+    /// preview (default), full or link.
+    #[serde(default, rename = "return")]
+    pub return_mode: ReturnMode,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct EditInput {
+    /// What to change, or what the result should look like.
+    pub prompt: String,
+    /// 1-16 input images. Each is a library id, an absolute path, a file:// URL, a data: URL or raw base64.
+    pub images: Vec<String>,
+    /// Optional mask for the first image, given the same ways: a PNG of the same size whose transparent
+    /// pixels (alpha 0) mark the area to change.
+    #[serde(default)]
+    pub mask: Option<String>,
+    #[serde(flatten)]
+    pub options: ImageOptions,
+    /// Record the call as a new turn of this session.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// Continue from this turn of a session; implies its session.
+    #[serde(default)]
+    pub from_turn: Option<String>,
+    /// preview (default), full or link.
+    #[serde(default, rename = "return")]
+    pub return_mode: ReturnMode,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct ContinueInput {
+    /// Session id (from start_session or list_sessions).
+    pub session_id: String,
+    /// What to change in the image of the turn continued from.
+    pub prompt: String,
+    /// Turn to continue from (default: the session's last turn). An earlier turn makes a branch.
+    #[serde(default)]
+    pub from_turn: Option<String>,
+    #[serde(flatten)]
+    pub options: ImageOptions,
+    /// preview (default), full or link.
+    #[serde(default, rename = "return")]
+    pub return_mode: ReturnMode,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct EstimateInput {
+    /// The prompt (its length counts toward input tokens).
+    #[serde(default)]
+    pub prompt: String,
+    #[serde(flatten)]
+    pub options: ImageOptions,
+    /// Number of input images, for an edit estimate.
+    #[serde(default)]
+    pub input_images: Option<u8>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct SearchInput {
+    /// Words to find in prompts, revised prompts and tags (prefix match, all words). Empty lists the newest.
+    #[serde(default)]
+    pub query: String,
+    /// Only images made by this model.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// true: only starred images; false: only unstarred ones.
+    #[serde(default)]
+    pub starred: Option<bool>,
+    /// Maximum number of results (default 20, at most 200).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct IdInput {
+    /// The id (images: from a result or search_images; sessions: s_…; jobs: j_…).
+    pub id: String,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct StarInput {
+    /// Image id.
+    pub id: String,
+    /// true to star, false to unstar.
+    pub starred: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct StartSessionInput {
+    /// A short name for the session, e.g. "logo for the bakery".
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct ListInput {
+    /// Maximum number of items (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}

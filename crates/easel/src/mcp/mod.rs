@@ -1,0 +1,132 @@
+//! The MCP server: Easel's library and image calls as tools and resources for Claude Desktop, Claude
+//! Code, Cursor or any MCP client. Every call goes through the same core paths as the CLI and the app
+//! (`job::run` for images), so what an agent makes lands in the shared library.
+//!
+//! Domain failures (bad parameters, unknown ids, budget, moderation, missing key) come back as tool
+//! results with `isError: true` and the core's actionable message, never as protocol errors.
+
+mod inputs;
+mod resources;
+mod results;
+mod sources;
+mod tools;
+
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, tool_handler};
+
+pub use inputs::ReturnMode;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::library::Library;
+use crate::openai::Client;
+
+/// How the server looks up environment variables (API keys); tests pass their own.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// One MCP server over one library. Cheap to clone: every connection shares the library and the client.
+#[derive(Clone)]
+pub struct Server {
+    library: Arc<Library>,
+    config: Arc<Config>,
+    env: EnvLookup,
+    /// Built on first use, so a missing key is a tool error on the call that needs it.
+    client: Arc<tokio::sync::OnceCell<Client>>,
+    tool_router: ToolRouter<Server>,
+}
+
+/// The server for `config` over `library` (keys from the real environment, then the keychain).
+pub fn server(config: Config, library: Arc<Library>) -> Server {
+    Server {
+        library,
+        config: Arc::new(config),
+        env: Arc::new(|name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty())),
+        client: Arc::new(tokio::sync::OnceCell::new()),
+        tool_router: Server::tool_router(),
+    }
+}
+
+impl Server {
+    /// Look environment variables (API keys) up with `env` instead of the process environment.
+    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Server {
+        self.env = Arc::new(env);
+        self
+    }
+
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
+    }
+
+    /// The default provider's client, built once its key is found.
+    async fn client(&self) -> Result<&Client> {
+        self.client
+            .get_or_try_init(|| async {
+                let provider = self.config.provider(None)?.clone();
+                let env = Arc::clone(&self.env);
+                let found = keys::lookup(&provider, move |v| env(v))?;
+                Client::new(provider, found.key)
+            })
+            .await
+    }
+}
+
+/// Serve MCP over stdin/stdout until the client disconnects. stdout carries only the protocol.
+pub async fn serve_stdio(config: Config) -> Result<()> {
+    let library = Arc::new(Library::open(&config.library_root)?);
+    let transport_error = |e: std::io::Error| Error::io("MCP over", "stdio", e);
+    let running = server(config, library)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| transport_error(std::io::Error::other(e.to_string())))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| transport_error(std::io::Error::other(e.to_string())))?;
+    Ok(())
+}
+
+const INSTRUCTIONS: &str = "Easel makes and edits images with OpenAI gpt-image models and keeps every result in \
+the user's image library. generate_image and edit_image save the files and return their paths, a link and a \
+preview; continue_session refines an image turn by turn (from any turn, which branches). search_images, \
+get_image and get_session find earlier work. estimate_cost tells the price before a call; get_usage the spend.";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_resources().enable_tools().build())
+            .with_server_info(Implementation::new("easel", crate::VERSION).with_title("Easel"))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        resources::recent(&self.library).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(&self.library, &request.uri).await.map(Into::into)
+    }
+}
