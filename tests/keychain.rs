@@ -14,7 +14,11 @@ const WITH_SESSION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/w
 
 /// A key nobody could mistake for anything else, accepted by this test's fake only.
 fn secret() -> String {
-    format!("sk-easel-keychain-test-{}-{:016x}", std::process::id(), fastrand::u64(..))
+    format!(
+        "sk-easel-keychain-test-{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    )
 }
 
 async fn fake_with_key(key: &str) -> FakeOpenAi {
@@ -35,11 +39,7 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if std::fs::read(&path)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
+            } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle) {
                 hits.push(path);
             }
         }
@@ -157,7 +157,11 @@ async fn keys_round_trip_through_a_real_secret_service_and_are_never_shown() {
     assert!(saved.is_file(), "generated with the keychain key alone: {saved:?}");
     ok("delete");
     assert_eq!(ok("status-deleted").trim(), "openai: not set");
-    assert!(step("delete-again").2.contains("no key for 'openai'"), "{:?}", step("delete-again"));
+    assert!(
+        step("delete-again").2.contains("no key for 'openai'"),
+        "{:?}",
+        step("delete-again")
+    );
     let (code, _, err) = step("gen-no-key");
     assert_eq!(*code, 2, "a deleted key is gone: {err}");
     assert!(err.contains("easel keys set"), "{err}");
@@ -171,7 +175,12 @@ async fn keys_round_trip_through_a_real_secret_service_and_are_never_shown() {
     // Both generations reached the fake, authenticated with the keychain's key; the one without a key
     // never left the machine.
     let requests = fake.requests();
-    assert_eq!(requests.len(), 2, "{:?}", requests.iter().map(|r| &r.path).collect::<Vec<_>>());
+    assert_eq!(
+        requests.len(),
+        2,
+        "{:?}",
+        requests.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
     for r in &requests {
         assert_eq!(r.header("authorization"), Some(format!("Bearer {key}").as_str()));
         assert_eq!(r.status, 200);
@@ -236,7 +245,10 @@ async fn without_a_secret_service_keys_say_so_and_the_environment_still_works() 
     assert_eq!(set.status.code(), Some(1), "storing cannot succeed: {set_err}");
     assert!(set_err.contains("no OS keychain is available"), "{set_err}");
 
-    let no_key = easel(&["generate", "x", "--quality", "low"], false).output().await.unwrap();
+    let no_key = easel(&["generate", "x", "--quality", "low"], false)
+        .output()
+        .await
+        .unwrap();
     let (_, no_key_err) = text(&no_key);
     assert_eq!(no_key.status.code(), Some(2), "{no_key_err}");
     assert!(
@@ -246,12 +258,16 @@ async fn without_a_secret_service_keys_say_so_and_the_environment_still_works() 
     assert!(fake.requests().is_empty());
 
     let env_status = easel(&["keys", "get-status", "openai"], true).output().await.unwrap();
-    assert_eq!(
-        text(&env_status).0.trim(),
-        "openai: set (environment OPENAI_API_KEY)"
-    );
+    assert_eq!(text(&env_status).0.trim(), "openai: set (environment OPENAI_API_KEY)");
     let generated = easel(
-        &["generate", "a heron, key from the environment", "--quality", "low", "--size", "1024x1024"],
+        &[
+            "generate",
+            "a heron, key from the environment",
+            "--quality",
+            "low",
+            "--size",
+            "1024x1024",
+        ],
         true,
     )
     .output()

@@ -74,7 +74,9 @@ impl Env {
 }
 
 async fn call(peer: &Peer, tool: &'static str, args: Value) -> CallToolResult {
-    let Value::Object(map) = args else { panic!("arguments must be an object") };
+    let Value::Object(map) = args else {
+        panic!("arguments must be an object")
+    };
     peer.call_tool(CallToolRequestParams::new(tool).with_arguments(map))
         .await
         .unwrap_or_else(|e| panic!("{tool} failed at the protocol level: {e}"))
@@ -126,11 +128,23 @@ fn data_url(bytes: &[u8]) -> String {
 async fn generate_returns_text_one_link_one_preview_under_1_mb() {
     let env = Env::new().await;
     let peer = env.connect(true).await;
-    let result = call(&peer, "generate_image", json!({"prompt": "a lighthouse at dusk", "quality": "low"})).await;
+    let result = call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "a lighthouse at dusk", "quality": "low"}),
+    )
+    .await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(count(&result, |c| c.as_image().is_some()), 1, "one inline preview");
-    assert_eq!(count(&result, |c| c.as_resource_link().is_some()), 1, "one resource link");
-    assert!(result.structured_content.is_none(), "no structuredContent on image tools");
+    assert_eq!(
+        count(&result, |c| c.as_resource_link().is_some()),
+        1,
+        "one resource link"
+    );
+    assert!(
+        result.structured_content.is_none(),
+        "no structuredContent on image tools"
+    );
     let size = serde_json::to_vec(&result).unwrap().len();
     assert!(size < 1_000_000, "result is {size} bytes");
     let preview = result.content.iter().find_map(|c| c.as_image()).unwrap();
@@ -141,7 +155,13 @@ async fn generate_returns_text_one_link_one_preview_under_1_mb() {
     let body = text(&result);
     let record = Library::open(&env.library_root()).unwrap().get(id).unwrap();
     assert!(record.path.is_file());
-    for needle in [id.as_str(), &record.path.display().to_string(), "1024x1024", "gpt-image", "$0."] {
+    for needle in [
+        id.as_str(),
+        &record.path.display().to_string(),
+        "1024x1024",
+        "gpt-image",
+        "$0.",
+    ] {
         assert!(body.contains(needle), "'{needle}' not in: {body}");
     }
 }
@@ -160,14 +180,23 @@ async fn return_link_sends_no_pixels_and_full_sends_the_original() {
     assert_eq!(image.mime_type, "image/png");
     let id = &image_ids(&full)[0];
     let on_disk = std::fs::read(Library::open(&env.library_root()).unwrap().get(id).unwrap().path).unwrap();
-    assert_eq!(easel::imaging::decode_base64(&image.data).unwrap(), on_disk, "the original bytes");
+    assert_eq!(
+        easel::imaging::decode_base64(&image.data).unwrap(),
+        on_disk,
+        "the original bytes"
+    );
 }
 
 #[tokio::test]
 async fn domain_failures_are_actionable_tool_errors() {
     let env = Env::new().await;
     let peer = env.connect(true).await;
-    let bad_size = call(&peer, "generate_image", json!({"prompt": "x", "model": "gpt-image-1", "size": "1000x7"})).await;
+    let bad_size = call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "x", "model": "gpt-image-1", "size": "1000x7"}),
+    )
+    .await;
     expect_error(&bad_size, "size");
     let bad_quality = call(&peer, "generate_image", json!({"prompt": "x", "quality": "ultra"})).await;
     expect_error(&bad_quality, "low");
@@ -204,9 +233,18 @@ async fn missing_key_says_how_to_set_one() {
 
     let status = call(&peer, "provider_status", json!({})).await;
     let providers = status.structured_content.unwrap()["providers"].clone();
-    let p = providers.as_array().unwrap().iter().find(|p| p["name"] == "nokey-test").unwrap().clone();
+    let p = providers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "nokey-test")
+        .unwrap()
+        .clone();
     assert_eq!(p["key_found"], false);
-    assert!(p["key_source"].as_str().unwrap().contains("EASEL_TEST_NO_SUCH_KEY"), "{p}");
+    assert!(
+        p["key_source"].as_str().unwrap().contains("EASEL_TEST_NO_SUCH_KEY"),
+        "{p}"
+    );
 }
 
 #[tokio::test]
@@ -224,9 +262,19 @@ async fn budget_cap_refuses_before_sending() {
 async fn search_get_star_delete_and_jobs_send_structured_content() {
     let env = Env::new().await;
     let peer = env.connect(true).await;
-    let made = call(&peer, "generate_image", json!({"prompt": "orange tabby cat on a windowsill"})).await;
+    let made = call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "orange tabby cat on a windowsill"}),
+    )
+    .await;
     let id = image_ids(&made)[0].clone();
-    call(&peer, "generate_image", json!({"prompt": "a blue bicycle", "return": "link"})).await;
+    call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "a blue bicycle", "return": "link"}),
+    )
+    .await;
 
     let found = call(&peer, "search_images", json!({"query": "tabby"})).await;
     assert!(!is_error(&found));
@@ -236,17 +284,31 @@ async fn search_get_star_delete_and_jobs_send_structured_content() {
     assert_eq!(images[0]["uri"], format!("easel://image/{id}"));
 
     let got = call(&peer, "get_image", json!({"id": id})).await;
-    assert_eq!(got.structured_content.unwrap()["prompt"], "orange tabby cat on a windowsill");
+    assert_eq!(
+        got.structured_content.unwrap()["prompt"],
+        "orange tabby cat on a windowsill"
+    );
 
     let starred = call(&peer, "star_image", json!({"id": id, "starred": true})).await;
     assert_eq!(starred.structured_content.unwrap()["starred"], true);
     let only_starred = call(&peer, "search_images", json!({"starred": true})).await;
-    assert_eq!(only_starred.structured_content.unwrap()["images"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        only_starred.structured_content.unwrap()["images"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let deleted = call(&peer, "delete_image", json!({"id": id})).await;
     assert_eq!(deleted.structured_content.unwrap()["trashed"], true);
     let after = call(&peer, "search_images", json!({"query": "tabby"})).await;
-    assert!(after.structured_content.unwrap()["images"].as_array().unwrap().is_empty());
+    assert!(
+        after.structured_content.unwrap()["images"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     let jobs = call(&peer, "list_jobs", json!({})).await.structured_content.unwrap();
     let jobs = jobs["jobs"].as_array().unwrap().clone();
@@ -257,9 +319,17 @@ async fn search_get_star_delete_and_jobs_send_structured_content() {
 
     let usage = call(&peer, "get_usage", json!({})).await.structured_content.unwrap();
     assert!(usage["today_usd"].as_f64().unwrap() > 0.0, "{usage}");
-    let estimate = call(&peer, "estimate_cost", json!({"prompt": "x", "quality": "high", "n": 2})).await;
+    let estimate = call(
+        &peer,
+        "estimate_cost",
+        json!({"prompt": "x", "quality": "high", "n": 2}),
+    )
+    .await;
     let estimate = estimate.structured_content.unwrap();
-    assert!(estimate["usd"].as_f64().unwrap() > 0.0 && estimate["n"] == 2, "{estimate}");
+    assert!(
+        estimate["usd"].as_f64().unwrap() > 0.0 && estimate["n"] == 2,
+        "{estimate}"
+    );
     expect_error(&call(&peer, "estimate_cost", json!({"size": "banana"})).await, "size");
 }
 
@@ -269,29 +339,63 @@ async fn sessions_continue_from_any_turn_and_branch() {
     let peer = env.connect(true).await;
     let session = call(&peer, "start_session", json!({"name": "bakery logo"})).await;
     let sid = session.structured_content.unwrap()["id"].as_str().unwrap().to_string();
-    let empty = call(&peer, "continue_session", json!({"session_id": sid, "prompt": "warmer"})).await;
+    let empty = call(
+        &peer,
+        "continue_session",
+        json!({"session_id": sid, "prompt": "warmer"}),
+    )
+    .await;
     expect_error(&empty, "has no turns yet");
 
-    let first = call(&peer, "generate_image", json!({"prompt": "a croissant logo", "session_id": sid})).await;
+    let first = call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "a croissant logo", "session_id": sid}),
+    )
+    .await;
     assert!(text(&first).contains(&sid), "{}", text(&first));
-    let second = call(&peer, "continue_session", json!({"session_id": sid, "prompt": "make it golden"})).await;
+    let second = call(
+        &peer,
+        "continue_session",
+        json!({"session_id": sid, "prompt": "make it golden"}),
+    )
+    .await;
     assert!(!is_error(&second), "{}", text(&second));
     assert_eq!(count(&second, |c| c.as_image().is_some()), 1);
 
-    let tree = call(&peer, "get_session", json!({"id": sid})).await.structured_content.unwrap();
+    let tree = call(&peer, "get_session", json!({"id": sid}))
+        .await
+        .structured_content
+        .unwrap();
     let turns = tree["turns"].as_array().unwrap().clone();
     assert_eq!(turns.len(), 2);
     let t1 = turns[0]["id"].as_str().unwrap().to_string();
     assert_eq!(turns[1]["parent_id"], t1.as_str());
     assert_eq!(turns[1]["inputs"][0], turns[0]["images"][0], "edits the parent's image");
 
-    let branch = call(&peer, "continue_session", json!({"session_id": sid, "prompt": "blue", "from_turn": t1})).await;
+    let branch = call(
+        &peer,
+        "continue_session",
+        json!({"session_id": sid, "prompt": "blue", "from_turn": t1}),
+    )
+    .await;
     assert!(!is_error(&branch), "{}", text(&branch));
-    let tree = call(&peer, "get_session", json!({"id": sid})).await.structured_content.unwrap();
-    let children = tree["turns"].as_array().unwrap().iter().filter(|t| t["parent_id"] == t1.as_str()).count();
+    let tree = call(&peer, "get_session", json!({"id": sid}))
+        .await
+        .structured_content
+        .unwrap();
+    let children = tree["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["parent_id"] == t1.as_str())
+        .count();
     assert_eq!(children, 2, "a branch from turn 1");
 
-    let listed = call(&peer, "list_sessions", json!({})).await.structured_content.unwrap();
+    let listed = call(&peer, "list_sessions", json!({}))
+        .await
+        .structured_content
+        .unwrap();
     assert_eq!(listed["sessions"][0]["turns"], 3);
 }
 
@@ -324,26 +428,55 @@ async fn edit_takes_ids_paths_data_urls_and_checks_the_mask() {
     assert_eq!(count(&edited, |c| c.as_image().is_some()), 1);
 
     let raw = easel::imaging::encode_base64(&png(1024, 1024, 255));
-    let from_base64 = call(&peer, "edit_image", json!({"prompt": "night", "images": [raw], "return": "link"})).await;
+    let from_base64 = call(
+        &peer,
+        "edit_image",
+        json!({"prompt": "night", "images": [raw], "return": "link"}),
+    )
+    .await;
     assert!(!is_error(&from_base64), "{}", text(&from_base64));
 
-    expect_error(&call(&peer, "edit_image", json!({"prompt": "x", "images": ["not-an-id"]})).await, "not a library image id");
-    expect_error(&call(&peer, "edit_image", json!({"prompt": "x", "images": ["rel/a.png"]})).await, "relative");
-    expect_error(&call(&peer, "edit_image", json!({"prompt": "x", "images": []})).await, "images is empty");
+    expect_error(
+        &call(&peer, "edit_image", json!({"prompt": "x", "images": ["not-an-id"]})).await,
+        "not a library image id",
+    );
+    expect_error(
+        &call(&peer, "edit_image", json!({"prompt": "x", "images": ["rel/a.png"]})).await,
+        "relative",
+    );
+    expect_error(
+        &call(&peer, "edit_image", json!({"prompt": "x", "images": []})).await,
+        "images is empty",
+    );
 }
 
 #[tokio::test]
 async fn resources_read_images_previews_and_sessions() {
     let env = Env::new().await;
     let peer = env.connect(true).await;
-    let session = call(&peer, "start_session", json!({"name": "r"})).await.structured_content.unwrap();
+    let session = call(&peer, "start_session", json!({"name": "r"}))
+        .await
+        .structured_content
+        .unwrap();
     let sid = session["id"].as_str().unwrap().to_string();
-    let made = call(&peer, "generate_image", json!({"prompt": "a hill", "session_id": sid, "return": "link"})).await;
+    let made = call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "a hill", "session_id": sid, "return": "link"}),
+    )
+    .await;
     let id = image_ids(&made)[0].clone();
 
     let templates = peer.list_resource_templates(None).await.unwrap().resource_templates;
     let uris: Vec<_> = templates.iter().map(|t| t.uri_template.as_str()).collect();
-    assert_eq!(uris, ["easel://image/{id}", "easel://image/{id}/preview", "easel://session/{id}"]);
+    assert_eq!(
+        uris,
+        [
+            "easel://image/{id}",
+            "easel://image/{id}/preview",
+            "easel://session/{id}"
+        ]
+    );
     let recent = peer.list_resources(None).await.unwrap().resources;
     assert_eq!(recent[0].uri, format!("easel://image/{id}"));
 
@@ -352,14 +485,20 @@ async fn resources_read_images_previews_and_sessions() {
         async move { peer.read_resource(ReadResourceRequestParams::new(uri)).await }
     };
     let full = read(format!("easel://image/{id}")).await.unwrap();
-    let ResourceContents::BlobResourceContents { mime_type, blob, .. } = &full.contents[0] else { panic!() };
+    let ResourceContents::BlobResourceContents { mime_type, blob, .. } = &full.contents[0] else {
+        panic!()
+    };
     assert_eq!(mime_type.as_deref(), Some("image/png"));
     assert!(easel::imaging::decode_base64(blob).unwrap().starts_with(b"\x89PNG"));
     let preview = read(format!("easel://image/{id}/preview")).await.unwrap();
-    let ResourceContents::BlobResourceContents { mime_type, .. } = &preview.contents[0] else { panic!() };
+    let ResourceContents::BlobResourceContents { mime_type, .. } = &preview.contents[0] else {
+        panic!()
+    };
     assert_eq!(mime_type.as_deref(), Some("image/jpeg"));
     let tree = read(format!("easel://session/{sid}")).await.unwrap();
-    let ResourceContents::TextResourceContents { text, .. } = &tree.contents[0] else { panic!() };
+    let ResourceContents::TextResourceContents { text, .. } = &tree.contents[0] else {
+        panic!()
+    };
     assert!(text.contains(&id), "{text}");
     assert!(read("easel://image/nope".into()).await.is_err());
 }
@@ -371,13 +510,29 @@ async fn tools_list_matches_the_snapshot() {
     let mut tools = peer.list_all_tools().await.unwrap();
     tools.sort_by(|a, b| a.name.cmp(&b.name));
     for t in &tools {
-        assert!(t.title.is_some() && t.description.is_some() && t.annotations.is_some(), "{}", t.name);
+        assert!(
+            t.title.is_some() && t.description.is_some() && t.annotations.is_some(),
+            "{}",
+            t.name
+        );
     }
-    let structured = ["search_images", "get_image", "list_sessions", "get_session", "get_job", "list_jobs"];
+    let structured = [
+        "search_images",
+        "get_image",
+        "list_sessions",
+        "get_session",
+        "get_job",
+        "list_jobs",
+    ];
     for t in &tools {
         let image_tool = t.name.ends_with("_image") && !["get_image", "star_image", "delete_image"].contains(&&*t.name)
             || t.name == "continue_session";
-        assert_eq!(t.output_schema.is_none(), image_tool, "{}: outputSchema only on non-image tools", t.name);
+        assert_eq!(
+            t.output_schema.is_none(),
+            image_tool,
+            "{}: outputSchema only on non-image tools",
+            t.name
+        );
     }
     assert!(structured.iter().all(|s| tools.iter().any(|t| t.name == *s)));
     let snapshot: Value = tools
@@ -404,7 +559,12 @@ async fn the_easel_mcp_binary_serves_stdio() {
     use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
     let env = Env::new().await;
     let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_easel")).configure(|cmd| {
-        for var in ["OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "AZURE_OPENAI_ENDPOINT", "EASEL_PROVIDER"] {
+        for var in [
+            "OPENAI_ORG_ID",
+            "OPENAI_PROJECT_ID",
+            "AZURE_OPENAI_ENDPOINT",
+            "EASEL_PROVIDER",
+        ] {
             cmd.env_remove(var);
         }
         cmd.arg("mcp")

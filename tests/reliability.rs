@@ -557,7 +557,11 @@ fn reindex_skips_damaged_files_with_a_clear_reason_and_never_panics() {
         ("half.png", png[..png.len() / 2].to_vec(), "truncated"),
         ("no-iend.png", png[..png.len() - 12].to_vec(), "truncated"),
         ("empty.png", vec![], "not a PNG, JPEG or WebP"),
-        ("text.png", b"hello, I am not an image".to_vec(), "not a PNG, JPEG or WebP"),
+        (
+            "text.png",
+            b"hello, I am not an image".to_vec(),
+            "not a PNG, JPEG or WebP",
+        ),
         ("foreign.png", foreign.clone(), "no Easel metadata"),
         ("cut.jpg", jpg[..jpg.len() - 100].to_vec(), "truncated"),
         ("cut.webp", webp[..webp.len() / 2].to_vec(), "truncated"),
@@ -619,10 +623,18 @@ fn reindex_skips_damaged_files_with_a_clear_reason_and_never_panics() {
             .unwrap_or_else(|| panic!("{name} was not reported as skipped: {reasons:#?}"));
         assert!(reason.contains(words), "{name}: '{reason}' should say '{words}'");
     }
-    assert_eq!(report.skipped.len(), bad.len(), "nothing else is reported: {reasons:#?}");
+    assert_eq!(
+        report.skipped.len(),
+        bad.len(),
+        "nothing else is reported: {reasons:#?}"
+    );
     assert_eq!(report.indexed, 5, "the good images, the trashed one included");
     assert_eq!(lib.count().unwrap(), 5);
-    assert_eq!(indexed(&lib).into_values().collect::<BTreeSet<_>>(), before, "same gallery");
+    assert_eq!(
+        indexed(&lib).into_values().collect::<BTreeSet<_>>(),
+        before,
+        "same gallery"
+    );
     assert!(lib.get(&trashed.id).unwrap().trashed);
     assert_eq!(lib.integrity_check().unwrap(), "ok");
     // A rescan (what the watcher runs) meets the same files without failing or indexing them.
@@ -707,9 +719,17 @@ fn corrupt_index_rows_give_errors_or_fallbacks_never_panics() {
     assert!(e.contains("bad JSON"), "{e}");
     assert!(lib.session_tree(&session.id).is_err());
     assert!(lib.last_turn(&session.id).is_err());
-    assert_eq!(lib.get_session(&session.id).unwrap().turns, 2, "the session itself still reads");
+    assert_eq!(
+        lib.get_session(&session.id).unwrap().turns,
+        2,
+        "the session itself still reads"
+    );
     assert_eq!(lib.list_sessions(true, 100).unwrap().len(), 2);
-    assert_eq!(lib.session_tree(&healthy.id).unwrap().turns.len(), 1, "other sessions unaffected");
+    assert_eq!(
+        lib.session_tree(&healthy.id).unwrap().turns.len(),
+        1,
+        "other sessions unaffected"
+    );
     // Unreadable usage degrades to none.
     assert_eq!(lib.turn(&t2.id).unwrap().usage, None);
     // An unknown stored format degrades to a value instead of failing the gallery.
@@ -733,7 +753,10 @@ fn corrupt_index_rows_give_errors_or_fallbacks_never_panics() {
     drop(lib);
     sql(
         root,
-        &format!("UPDATE images SET width = -5, created_ms = 'yesterday' WHERE id = '{}'", jpg.id),
+        &format!(
+            "UPDATE images SET width = -5, created_ms = 'yesterday' WHERE id = '{}'",
+            jpg.id
+        ),
     );
     let lib = Library::open(root).unwrap();
     let e = lib.get(&jpg.id).unwrap_err().to_string();
@@ -804,8 +827,15 @@ fn a_copied_image_file_is_reported_not_silently_dropped() {
     let rescan1 = lib.rescan().unwrap();
     let rescan2 = lib.rescan().unwrap();
     eprintln!("{rescan1:?} {rescan2:?} {:?}", lib.get(&original.id).unwrap().path);
-    assert!(rescan2.added.is_empty() && rescan2.removed.is_empty(), "a rescan settles: {rescan2:?}");
-    assert_eq!(lib.get(&original.id).unwrap().path, original.path, "the original keeps its row");
+    assert!(
+        rescan2.added.is_empty() && rescan2.removed.is_empty(),
+        "a rescan settles: {rescan2:?}"
+    );
+    assert_eq!(
+        lib.get(&original.id).unwrap().path,
+        original.path,
+        "the original keeps its row"
+    );
 }
 
 #[test]

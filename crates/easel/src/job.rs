@@ -203,7 +203,28 @@ pub enum Call {
 }
 
 impl Call {
-    fn operation(&self) -> Operation {
+    /// Everything that can be checked without the network: the model table's rules and the mask.
+    /// Bad input fails here, before a job exists or a key is looked up.
+    pub fn validate(&self) -> Result<&'static models::Model> {
+        let model = models::validate(
+            self.operation(),
+            self.params(),
+            self.prompt(),
+            self.inputs().len(),
+            self.has_mask(),
+        )?;
+        let mask = match self {
+            Call::Edit(r) => r.mask.as_ref(),
+            Call::Respond(r) => r.mask.as_ref(),
+            _ => None,
+        };
+        if let (Some(mask), Some(first)) = (mask, self.inputs().first()) {
+            crate::imaging::check_mask(mask, first)?;
+        }
+        Ok(model)
+    }
+
+    pub fn operation(&self) -> Operation {
         match self {
             Call::Generate(_) => Operation::Generate,
             Call::Edit(_) => Operation::Edit,
@@ -212,7 +233,7 @@ impl Call {
             Call::Respond(_) => Operation::Edit,
         }
     }
-    fn prompt(&self) -> &str {
+    pub fn prompt(&self) -> &str {
         match self {
             Call::Generate(r) => &r.prompt,
             Call::Edit(r) => &r.prompt,
@@ -220,7 +241,7 @@ impl Call {
             Call::Respond(r) => &r.prompt,
         }
     }
-    fn params(&self) -> &ImageParams {
+    pub fn params(&self) -> &ImageParams {
         match self {
             Call::Generate(r) => &r.params,
             Call::Edit(r) => &r.params,
@@ -274,7 +295,7 @@ pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Cont
     let params = work.call.params().clone();
     let prompt = work.call.prompt().to_string();
     let inputs = work.call.inputs().len();
-    let model = models::validate(op, &params, &prompt, inputs, work.call.has_mask())?;
+    let model = work.call.validate()?;
     let estimate = cost::estimate(model, &params, prompt.chars().count(), inputs);
     library.check_budget(&work.budget, estimate.usd)?;
     if let Some(s) = &work.session_id {

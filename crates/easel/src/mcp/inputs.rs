@@ -32,6 +32,7 @@ pub struct ImageOptions {
     pub quality: Option<String>,
     /// Number of images, 1-10.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 10))]
     pub n: Option<u8>,
     /// png, jpeg or webp.
     #[serde(default)]
@@ -106,6 +107,7 @@ pub struct EstimateInput {
     pub options: ImageOptions,
     /// Number of input images, for an edit estimate.
     #[serde(default)]
+    #[schemars(range(max = 16))]
     pub input_images: Option<u8>,
 }
 

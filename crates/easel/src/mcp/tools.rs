@@ -8,6 +8,7 @@ use rmcp::model::CallToolResult;
 use rmcp::{tool, tool_router};
 use tokio_util::sync::CancellationToken;
 
+use super::Server;
 use super::inputs::{
     ContinueInput, EditInput, EstimateInput, GenerateInput, IdInput, ImageOptions, ListInput, ReturnMode, SearchInput,
     StarInput, StartSessionInput,
@@ -17,7 +18,6 @@ use super::results::{
     SessionInfo, SessionList, Spend, UsageInfo, message, tool_error,
 };
 use super::sources::{self, Source};
-use super::Server;
 use crate::cost;
 use crate::error::{Error, Result};
 use crate::imaging::{InputImage, check_mask};
@@ -90,14 +90,8 @@ impl Server {
     }
 
     async fn try_make(&self, call: Call, target: Target, cancel: CancellationToken) -> Result<CallToolResult> {
-        let (op, params, prompt, inputs, mask) = match &call {
-            Call::Generate(r) => (Operation::Generate, &r.params, r.prompt.as_str(), 0, false),
-            Call::Edit(r) => (Operation::Edit, &r.params, r.prompt.as_str(), r.images.len(), r.mask.is_some()),
-            Call::Variation(r) => (Operation::Variation, &r.params, "", 1, false),
-            Call::Respond(r) => (Operation::Generate, &r.params, r.prompt.as_str(), r.images.len(), false),
-        };
-        // Bad parameters are reported even when no key is set.
-        models::validate(op, params, prompt, inputs, mask)?;
+        // Bad parameters (and a mask of the wrong size) are reported even when no key is set.
+        call.validate()?;
         let client = self.client().await?;
         let work = Work {
             call,
@@ -122,10 +116,15 @@ impl Server {
         .await
     }
 
-    fn resolve_all(&self, images: &[String], mask: Option<&str>) -> Result<(Vec<InputImage>, Option<InputImage>, Vec<String>)> {
+    fn resolve_all(
+        &self,
+        images: &[String],
+        mask: Option<&str>,
+    ) -> Result<(Vec<InputImage>, Option<InputImage>, Vec<String>)> {
         if images.is_empty() {
             return Err(Error::InvalidInput(
-                "images is empty: pass 1-16 images (library ids, absolute paths, file:// URLs, data URLs or base64)".into(),
+                "images is empty: pass 1-16 images (library ids, absolute paths, file:// URLs, data URLs or base64)"
+                    .into(),
             ));
         }
         let mut inputs = Vec::with_capacity(images.len());
@@ -209,7 +208,12 @@ impl Server {
     /// small preview. Optionally records the call as a turn of a session.
     #[tool(
         title = "Generate image",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
     async fn generate_image(&self, params: Parameters<GenerateInput>, ct: CancellationToken) -> CallToolResult {
         let input = params.0;
@@ -235,7 +239,12 @@ impl Server {
     /// library. Images are library ids, absolute paths, file:// URLs, data URLs or raw base64.
     #[tool(
         title = "Edit image",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
     async fn edit_image(&self, params: Parameters<EditInput>, ct: CancellationToken) -> CallToolResult {
         let input = params.0;
@@ -267,7 +276,12 @@ impl Server {
     /// record the result as a child turn. Continuing from an earlier turn makes a branch.
     #[tool(
         title = "Continue session",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
     async fn continue_session(&self, params: Parameters<ContinueInput>, ct: CancellationToken) -> CallToolResult {
         match self.continue_call(params.0).await {
@@ -277,10 +291,7 @@ impl Server {
     }
 
     /// Search the image library by words in prompts, revised prompts and tags, newest first.
-    #[tool(
-        title = "Search images",
-        annotations(read_only_hint = true, open_world_hint = false)
-    )]
+    #[tool(title = "Search images", annotations(read_only_hint = true, open_world_hint = false))]
     async fn search_images(&self, params: Parameters<SearchInput>) -> Result<Json<ImageList>, String> {
         let input = params.0;
         let query = Query {
@@ -302,14 +313,21 @@ impl Server {
     #[tool(title = "Get image", annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_image(&self, params: Parameters<IdInput>) -> Result<Json<ImageInfo>, String> {
         let id = params.0.id;
-        let record = blocking(&self.library, move |lib| lib.get(&id)).await.map_err(message)?;
+        let record = blocking(&self.library, move |lib| lib.get(&id))
+            .await
+            .map_err(message)?;
         Ok(Json(ImageInfo::from(&record)))
     }
 
     /// Star or unstar a library image.
     #[tool(
         title = "Star image",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn star_image(&self, params: Parameters<StarInput>) -> Result<Json<ImageInfo>, String> {
         let StarInput { id, starred } = params.0;
@@ -322,11 +340,18 @@ impl Server {
     /// Move a library image to the trash (the user can restore it from the app until the trash is emptied).
     #[tool(
         title = "Delete image",
-        annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn delete_image(&self, params: Parameters<IdInput>) -> Result<Json<ImageInfo>, String> {
         let id = params.0.id;
-        let record = blocking(&self.library, move |lib| lib.trash(&id)).await.map_err(message)?;
+        let record = blocking(&self.library, move |lib| lib.trash(&id))
+            .await
+            .map_err(message)?;
         Ok(Json(ImageInfo::from(&record)))
     }
 
@@ -355,7 +380,12 @@ impl Server {
     /// Start a named session; pass its id to generate_image, then refine with continue_session.
     #[tool(
         title = "Start session",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
     async fn start_session(&self, params: Parameters<StartSessionInput>) -> Result<Json<SessionInfo>, String> {
         let name = params.0.name;
@@ -371,8 +401,16 @@ impl Server {
         let input = params.0;
         let p = self.params(&input.options).map_err(message)?;
         let inputs = usize::from(input.input_images.unwrap_or(0));
-        let op = if inputs > 0 { Operation::Edit } else { Operation::Generate };
-        let prompt = if input.prompt.trim().is_empty() { "estimate" } else { input.prompt.as_str() };
+        let op = if inputs > 0 {
+            Operation::Edit
+        } else {
+            Operation::Generate
+        };
+        let prompt = if input.prompt.trim().is_empty() {
+            "estimate"
+        } else {
+            input.prompt.as_str()
+        };
         let model = models::validate(op, &p, prompt, inputs, false).map_err(|e| message(e.into()))?;
         let estimate = cost::estimate(model, &p, prompt.chars().count(), inputs);
         Ok(Json(EstimateInfo {
@@ -422,7 +460,9 @@ impl Server {
     #[tool(title = "Get job", annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_job(&self, params: Parameters<IdInput>) -> Result<Json<JobInfo>, String> {
         let id = params.0.id;
-        let job = blocking(&self.library, move |lib| lib.get_job(&id)).await.map_err(message)?;
+        let job = blocking(&self.library, move |lib| lib.get_job(&id))
+            .await
+            .map_err(message)?;
         Ok(Json(JobInfo::from(&job)))
     }
 
@@ -439,7 +479,10 @@ impl Server {
     }
 
     /// The configured providers: name, kind, base URL, and whether an API key is found and where (never the key).
-    #[tool(title = "Provider status", annotations(read_only_hint = true, open_world_hint = false))]
+    #[tool(
+        title = "Provider status",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
     async fn provider_status(&self) -> Result<Json<ProviderStatus>, String> {
         let config = Arc::clone(&self.config);
         let env = Arc::clone(&self.env);
