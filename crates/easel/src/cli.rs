@@ -309,7 +309,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Reindex { json } => {
-            let lib = Library::open(&Config::load()?.library_root)?;
+            let (lib, moved) = Library::open_rebuilding(&Config::load()?.library_root)?;
+            if let Some(aside) = moved {
+                eprintln!(
+                    "the index was unusable; it was moved to {} and rebuilt",
+                    aside.display()
+                );
+            }
             let report = lib.reindex()?;
             if json {
                 return print_json(&report);

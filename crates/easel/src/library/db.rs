@@ -42,7 +42,8 @@ CREATE INDEX images_starred ON images (starred, created_ms DESC);
 
 CREATE VIRTUAL TABLE images_fts USING fts5(
     prompt, revised_prompt, tags,
-    content = 'images', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+    content = 'images', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3'    -- search-as-you-type: short prefixes without expanding every matching term
 );
 CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
     INSERT INTO images_fts (rowid, prompt, revised_prompt, tags)
@@ -137,15 +138,23 @@ pub fn now_ms() -> i64 {
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db> {
+        let unusable = |e: rusqlite::Error| {
+            Error::Index(format!(
+                "cannot use the index {}: {e}; `easel reindex` rebuilds it from the image files",
+                path.display()
+            ))
+        };
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| Error::Index(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(Duration::from_secs(15)).map_err(db_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_error)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(db_error)?;
+        .map_err(unusable)?;
+        conn.busy_timeout(Duration::from_secs(15)).map_err(unusable)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(unusable)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(unusable)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(unusable)?;
+        // `INSERT OR REPLACE` must fire the delete triggers too, or the FTS index keeps stale rows.
+        conn.pragma_update(None, "recursive_triggers", "ON").map_err(unusable)?;
         let mut db = Db { conn: Mutex::new(conn) };
         db.migrate()?;
         Ok(db)

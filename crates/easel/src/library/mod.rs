@@ -48,6 +48,31 @@ impl Library {
         Ok(library)
     }
 
+    /// Open for a rebuild: when the index itself is unusable (not a database, corrupt), move it aside
+    /// as `library.db.damaged-<time>` (with its `-wal`/`-shm`) and start a fresh one. Returns where the
+    /// damaged index went, if it was moved. Follow with [`Library::reindex`].
+    pub fn open_rebuilding(root: &Path) -> Result<(Library, Option<PathBuf>)> {
+        match Library::open(root) {
+            Ok(lib) => Ok((lib, None)),
+            Err(Error::Index(reason)) => {
+                let db = root.join(EASEL_DIR).join("library.db");
+                let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+                let aside = root.join(EASEL_DIR).join(format!("library.db.damaged-{stamp}"));
+                tracing::warn!("moving the unusable index aside ({reason})");
+                for suffix in ["", "-wal", "-shm"] {
+                    let from = PathBuf::from(format!("{}{suffix}", db.display()));
+                    if from.exists() {
+                        let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+                        std::fs::rename(&from, &to)
+                            .map_err(|e| Error::io("cannot move the damaged index", &from, e))?;
+                    }
+                }
+                Ok((Library::open(root)?, Some(aside)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -96,6 +96,10 @@ impl Library {
                 if existing.as_deref() == Some(rel.as_str()) {
                     continue;
                 }
+                if existing.as_deref().is_some_and(|old| self.root.join(old).exists()) {
+                    // The indexed file is still there: this one is a copy, not a move. Leave the row alone.
+                    continue;
+                }
                 // New, or moved within the library: (re)index from the file's own metadata.
                 let original = if trashed {
                     existing.clone().unwrap_or_else(|| rel.clone())

@@ -84,10 +84,35 @@ impl Library {
         image_files(&self.root, &self.root, &mut files);
         files.sort();
         let mut report = ReindexReport::default();
-        let mut found = Vec::new();
+        let mut found: Vec<(PathBuf, (ImageMeta, u64))> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for path in files {
             match read_one(&path) {
-                Ok(x) => found.push((path, x)),
+                Ok((meta, bytes)) => {
+                    // Two files with one id (a copy): index the one named after the id, report the other.
+                    let own_name = |p: &Path| {
+                        p.file_stem()
+                            .and_then(|s| s.to_str())
+                            .is_some_and(|s| s.ends_with(&format!("-{}", meta.id)))
+                    };
+                    match seen.get(&meta.id) {
+                        Some(&i) => {
+                            let keep_new = own_name(&path) && !own_name(&found[i].0);
+                            let dup = if keep_new {
+                                std::mem::replace(&mut found[i], (path, (meta, bytes))).0
+                            } else {
+                                path
+                            };
+                            report
+                                .skipped
+                                .push((dup, "duplicate of another file with the same Easel id (a copy?)".into()));
+                        }
+                        None => {
+                            seen.insert(meta.id.clone(), found.len());
+                            found.push((path, (meta, bytes)));
+                        }
+                    }
+                }
                 Err(reason) => {
                     tracing::warn!(path = %path.display(), "reindex skipped: {reason}");
                     report.skipped.push((path, reason));
