@@ -17,6 +17,9 @@
 //!
 //! Prints a Markdown table for BENCHMARKS.md.
 
+mod measure;
+use measure::{machine, ms};
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -60,23 +63,6 @@ const WORDS: &str = "a the of in on with and at by under over portrait landscape
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    format!("{cpu}, {cores} cores")
 }
 
 /// A skewed word pick: low indexes (common words) far more often than high ones.

@@ -12,29 +12,7 @@ use easel::models::{ImageParams, OutputFormat};
 use easel::session::NewTurn;
 
 fn meta(prompt: &str, format: OutputFormat, w: u32, h: u32) -> ImageMeta {
-    ImageMeta {
-        easel: 1,
-        id: easel::library::new_id(),
-        created_at: jiff::Timestamp::now().to_string(),
-        prompt: prompt.into(),
-        revised_prompt: None,
-        operation: "generate".into(),
-        model: "gpt-image-2".into(),
-        provider: "openai".into(),
-        params: ImageParams::default(),
-        width: w,
-        height: h,
-        format,
-        usage: None,
-        cost_usd: 0.042,
-        request_id: Some("req_1".into()),
-        response_id: None,
-        session_id: None,
-        turn_id: None,
-        inputs: vec![],
-        has_mask: false,
-        tags: vec![],
-    }
+    common::image_meta(prompt, format, w, h)
 }
 
 fn add(lib: &Library, prompt: &str) -> easel::library::ImageRecord {
