@@ -330,6 +330,22 @@ async fn files_added_or_deleted_outside_easel_are_reconciled() {
     assert!(lib.get(&keep.id).is_ok());
     assert_eq!(lib.rescan().unwrap(), Default::default(), "idempotent");
 
+    // Temp files of writes that never finished are deleted once they are old; fresh ones are left alone.
+    let month = keep.path.parent().unwrap();
+    let (stale, fresh) = (month.join(".easel-tmp-stale"), month.join(".easel-tmp-fresh"));
+    std::fs::write(&stale, b"half an image").unwrap();
+    std::fs::write(&fresh, b"being written").unwrap();
+    let old = std::time::SystemTime::now() - easel::library::STALE_TEMP_AGE - Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    assert_eq!(lib.rescan().unwrap().stale_temps, 1);
+    assert!(!stale.exists() && fresh.exists());
+    std::fs::remove_file(&fresh).unwrap();
+
     // The watcher does the same live, and the change feed reports it.
     let mut events = lib.watch().unwrap();
     let _watcher = lib.watch_files().unwrap();

@@ -16,7 +16,7 @@ pub use events::{Event, POLL_INTERVAL};
 pub use files::{Saved, TEMP_PREFIX, new_id, relative_image_path, save_images, slug, write_atomic};
 pub use images::ImageRecord;
 pub use query::{Query, Sort, fts_query};
-pub use reconcile::{FileWatcher, RescanReport};
+pub use reconcile::{FileWatcher, RescanReport, STALE_TEMP_AGE};
 pub use reindex::ReindexReport;
 
 use crate::error::{Error, Result};

@@ -23,6 +23,33 @@ use crate::error::{Error, Result};
 pub struct RescanReport {
     pub added: Vec<String>,
     pub removed: Vec<String>,
+    /// Temp files of interrupted writes (older than [`STALE_TEMP_AGE`]) that were deleted.
+    pub stale_temps: usize,
+}
+
+/// A temp file this old belongs to a write that will never finish (its process was killed).
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
+
+/// Delete `.easel-tmp-*` files older than [`STALE_TEMP_AGE`] anywhere under `dir`.
+fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            removed += remove_stale_temps(&path);
+        } else if entry.file_name().to_string_lossy().starts_with(super::TEMP_PREFIX)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_TEMP_AGE))
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Holds the watcher; dropping it stops watching.
@@ -62,7 +89,9 @@ impl Library {
                 .filter(|(_, p)| !on_disk.contains(p))
                 .map(|(_, p)| self.root.join(p)),
         );
-        self.reconcile_paths(&changed)
+        let mut report = self.reconcile_paths(&changed)?;
+        report.stale_temps = remove_stale_temps(&self.root);
+        Ok(report)
     }
 
     /// Reconcile specific paths (what the watcher reports).
