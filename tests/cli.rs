@@ -26,42 +26,12 @@ impl Env {
     }
 
     async fn easel(&self, args: &[&str]) -> Output {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_easel"));
-        for var in [
-            "OPENAI_ORG_ID",
-            "OPENAI_PROJECT_ID",
-            "AZURE_OPENAI_ENDPOINT",
-            "EASEL_PROVIDER",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.args(args)
-            .env("OPENAI_BASE_URL", self.fake.base_url())
-            .env("OPENAI_API_KEY", self.fake.api_key())
-            .env("EASEL_SETTINGS", self.dir.path().join("settings.json"))
-            .env("EASEL_LIBRARY", self.library())
-            .kill_on_drop(true);
-        cmd.output().await.unwrap()
+        common::easel_cmd(&self.fake, &self.library(), &self.dir.path().join("settings.json"))
+            .args(args)
+            .output()
+            .await
+            .unwrap()
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.file_name().is_some_and(|n| n == ".easel") {
-            continue; // the index and caches, not images
-        }
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn stdout(o: &Output) -> String {
@@ -94,7 +64,7 @@ async fn generate_saves_into_the_library_and_prints_path_and_cost() {
     assert_eq!((img.width(), img.height()), (1024, 1024));
     assert!(stderr(&out).contains("$0.0"), "cost shown: {}", stderr(&out));
     assert_eq!(
-        files_under(&env.library()),
+        common::library_files(&env.library()),
         vec![printed],
         "exactly one file, no temp files"
     );
@@ -158,7 +128,7 @@ async fn edit_with_two_images_and_a_mask() {
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[1].content_type.as_deref(), Some("image/jpeg"));
     assert_eq!(r.parts_named("mask").len(), 1);
-    assert_eq!(files_under(&env.dir.path().join("out")).len(), 1);
+    assert_eq!(common::library_files(&env.dir.path().join("out")).len(), 1);
 }
 
 #[tokio::test]
@@ -185,9 +155,9 @@ async fn failures_exit_non_zero_and_leave_no_file_behind() {
     let out = env.easel(&["generate", "garbage"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        files_under(&env.library()).is_empty(),
+        common::library_files(&env.library()).is_empty(),
         "{:?}",
-        files_under(&env.library())
+        common::library_files(&env.library())
     );
 }
 

@@ -558,21 +558,9 @@ async fn tools_list_matches_the_snapshot() {
 async fn the_easel_mcp_binary_serves_stdio() {
     use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
     let env = Env::new().await;
-    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_easel")).configure(|cmd| {
-        for var in [
-            "OPENAI_ORG_ID",
-            "OPENAI_PROJECT_ID",
-            "AZURE_OPENAI_ENDPOINT",
-            "EASEL_PROVIDER",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.arg("mcp")
-            .env("OPENAI_BASE_URL", env.fake.base_url())
-            .env("OPENAI_API_KEY", env.fake.api_key())
-            .env("EASEL_SETTINGS", env.settings())
-            .env("EASEL_LIBRARY", env.library_root())
-            .kill_on_drop(true);
+    // rmcp's child transport replaces stdin/stdout with its own pipes.
+    let command = common::easel_cmd(&env.fake, &env.library_root(), &env.settings()).configure(|cmd| {
+        cmd.arg("mcp");
     });
     let peer = ().serve(TokioChildProcess::new(command).unwrap()).await.expect("initialize");
     let info = peer.peer_info().expect("server info");
