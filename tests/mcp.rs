@@ -4,125 +4,14 @@
 
 mod common;
 
-use std::io::Cursor;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use easel::config::Config;
+use common::mcp::*;
 use easel::library::Library;
-use fake_openai::{FakeOpenAi, Fault};
-use image::{ImageFormat, Rgba, RgbaImage};
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ReadResourceRequestParams, ResourceContents};
-use rmcp::service::RunningService;
-use rmcp::{RoleClient, ServiceExt};
+use fake_openai::Fault;
+use rmcp::ServiceExt;
+use rmcp::model::{ReadResourceRequestParams, ResourceContents};
 use serde_json::{Value, json};
-
-type Peer = RunningService<RoleClient, ()>;
-
-struct Env {
-    fake: FakeOpenAi,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    async fn new() -> Env {
-        Env::with_settings(json!({})).await
-    }
-
-    async fn with_settings(settings: Value) -> Env {
-        let env = Env {
-            fake: common::fake().await,
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(env.settings(), settings.to_string()).unwrap();
-        env
-    }
-
-    fn settings(&self) -> PathBuf {
-        self.dir.path().join("settings.json")
-    }
-
-    fn library_root(&self) -> PathBuf {
-        self.dir.path().join("library")
-    }
-
-    fn config(&self) -> Config {
-        let (settings, library, base) = (self.settings(), self.library_root(), self.fake.base_url());
-        Config::load_with(|name| match name {
-            "EASEL_SETTINGS" => Some(settings.display().to_string()),
-            "EASEL_LIBRARY" => Some(library.display().to_string()),
-            "OPENAI_BASE_URL" => Some(base.clone()),
-            _ => None,
-        })
-        .unwrap()
-    }
-
-    /// A client connected to an in-process server; `key: false` leaves the API key unset.
-    async fn connect(&self, key: bool) -> Peer {
-        let library = Arc::new(Library::open(&self.library_root()).unwrap());
-        let api_key = self.fake.api_key().to_string();
-        let server = easel::mcp::server(self.config(), library)
-            .with_env(move |name| (key && name == "OPENAI_API_KEY").then(|| api_key.clone()));
-        let (server_io, client_io) = tokio::io::duplex(1 << 20);
-        tokio::spawn(async move {
-            if let Ok(running) = server.serve(server_io).await {
-                let _ = running.waiting().await;
-            }
-        });
-        ().serve(client_io).await.expect("client connects")
-    }
-}
-
-async fn call(peer: &Peer, tool: &'static str, args: Value) -> CallToolResult {
-    let Value::Object(map) = args else {
-        panic!("arguments must be an object")
-    };
-    peer.call_tool(CallToolRequestParams::new(tool).with_arguments(map))
-        .await
-        .unwrap_or_else(|e| panic!("{tool} failed at the protocol level: {e}"))
-}
-
-fn text(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn is_error(result: &CallToolResult) -> bool {
-    result.is_error == Some(true)
-}
-
-fn expect_error(result: &CallToolResult, needle: &str) {
-    assert!(is_error(result), "expected a tool error, got {}", text(result));
-    assert!(text(result).contains(needle), "'{needle}' not in: {}", text(result));
-}
-
-fn count(result: &CallToolResult, kind: fn(&ContentBlock) -> bool) -> usize {
-    result.content.iter().filter(|c| kind(c)).count()
-}
-
-fn image_ids(result: &CallToolResult) -> Vec<String> {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_resource_link())
-        .map(|l| l.uri.strip_prefix("easel://image/").unwrap().to_string())
-        .collect()
-}
-
-fn png(w: u32, h: u32, alpha: u8) -> Vec<u8> {
-    let img = RgbaImage::from_fn(w, h, |x, _| Rgba([10, 20, 30, if x < w / 2 { 0 } else { alpha }]));
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-fn data_url(bytes: &[u8]) -> String {
-    easel::imaging::data_url(easel::models::OutputFormat::Png, bytes)
-}
 
 #[tokio::test]
 async fn generate_returns_text_one_link_one_preview_under_1_mb() {
@@ -442,8 +331,21 @@ async fn edit_takes_ids_paths_data_urls_and_checks_the_mask() {
     );
     expect_error(
         &call(&peer, "edit_image", json!({"prompt": "x", "images": ["rel/a.png"]})).await,
-        "relative",
+        "cannot read image",
     );
+    // A relative path is taken from the server's working directory (a project folder for Claude Code).
+    let on_disk = env.dir.path().join("relative.png");
+    std::fs::write(&on_disk, png(512, 512, 255)).unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let ups = cwd.components().count() - 1;
+    let relative = format!("{}{}", "../".repeat(ups), on_disk.strip_prefix("/").unwrap().display());
+    let from_relative = call(
+        &peer,
+        "edit_image",
+        json!({"prompt": "dusk", "images": [relative], "return": "link"}),
+    )
+    .await;
+    assert!(!is_error(&from_relative), "{}", text(&from_relative));
     expect_error(
         &call(&peer, "edit_image", json!({"prompt": "x", "images": []})).await,
         "images is empty",
@@ -526,7 +428,7 @@ async fn tools_list_matches_the_snapshot() {
     ];
     for t in &tools {
         let image_tool = t.name.ends_with("_image") && !["get_image", "star_image", "delete_image"].contains(&&*t.name)
-            || t.name == "continue_session";
+            || ["continue_session", "create_variation", "wait_job"].contains(&&*t.name);
         assert_eq!(
             t.output_schema.is_none(),
             image_tool,

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: a running fake-openai and inputs made of real pixels.
 #![allow(dead_code)]
 
+pub mod mcp;
+
 use std::io::Cursor;
 
 use easel::config::Provider;

@@ -113,6 +113,27 @@ pub struct SettingsFile {
     pub defaults: Defaults,
     #[serde(default)]
     pub budget: crate::ledger::Budget,
+    #[serde(default)]
+    pub mcp: McpSettings,
+}
+
+/// How the MCP server behaves (settings file `"mcp"`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct McpSettings {
+    /// Ask the user (through a client that declares elicitation) before a call estimated above this, in USD.
+    pub confirm_above_usd: f64,
+    /// Let input image URLs point at private, loopback or link-local addresses (and use plain http).
+    pub allow_private_urls: bool,
+}
+
+impl Default for McpSettings {
+    fn default() -> Self {
+        McpSettings {
+            confirm_above_usd: 0.50,
+            allow_private_urls: false,
+        }
+    }
 }
 
 /// Everything the core needs to run, validated.
@@ -124,6 +145,7 @@ pub struct Config {
     pub library_root: PathBuf,
     pub defaults: ImageParams,
     pub budget: crate::ledger::Budget,
+    pub mcp: McpSettings,
 }
 
 impl Config {
@@ -228,6 +250,7 @@ impl Config {
             library_root,
             defaults,
             budget: file.budget,
+            mcp: file.mcp,
         })
     }
 

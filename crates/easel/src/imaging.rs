@@ -137,6 +137,20 @@ impl InputImage {
 }
 
 /// A mask must be a PNG with an alpha channel, the same pixel size as the first image.
+/// `mask` scaled to `width`×`height` (alpha kept, smooth edges), as a PNG: for a caller that asked for a
+/// mask of another size to be fitted to its image.
+pub fn resize_mask(mask: &InputImage, width: u32, height: u32) -> Result<InputImage> {
+    let decoded = image::load_from_memory(&mask.bytes)
+        .map_err(|e| Error::InvalidInput(format!("cannot read the mask {} ({e})", mask.name)))?
+        .into_rgba8();
+    let resized = image::imageops::resize(&decoded, width, height, image::imageops::FilterType::Triangle);
+    let mut out = Cursor::new(Vec::new());
+    resized
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| Error::InvalidInput(format!("cannot encode the resized mask ({e})")))?;
+    InputImage::from_bytes(mask.name.clone(), out.into_inner())
+}
+
 pub fn check_mask(mask: &InputImage, first: &InputImage) -> Result<()> {
     if mask.format != OutputFormat::Png {
         return Err(Error::InvalidInput(format!(
@@ -146,7 +160,8 @@ pub fn check_mask(mask: &InputImage, first: &InputImage) -> Result<()> {
     }
     if (mask.width, mask.height) != (first.width, first.height) {
         return Err(Error::InvalidInput(format!(
-            "the mask is {}x{} but the first image is {}x{}; they must be the same size",
+            "the mask is {}x{} but the first image is {}x{}; they must be the same size (pass resize_mask: true \
+             to scale the mask to the image)",
             mask.width, mask.height, first.width, first.height
         )));
     }

@@ -249,7 +249,7 @@ impl Call {
             Call::Respond(r) => &r.params,
         }
     }
-    fn inputs(&self) -> &[InputImage] {
+    pub fn inputs(&self) -> &[InputImage] {
         match self {
             Call::Generate(_) => &[],
             Call::Edit(r) => &r.images,
@@ -286,17 +286,48 @@ pub struct Outcome {
     pub images: Vec<ImageRecord>,
     pub generated: Generated,
     pub turn: Option<Turn>,
+    /// The first image's MCP preview, when the job was prepared [`Prepared::with_preview`].
+    pub preview: Option<crate::thumbs::Thumb>,
 }
 
-/// Validate, check the budget, run the call, save + index the images, record the turn and the cost.
-/// Bad input and budget refusals fail before a job exists or anything is sent.
-pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Control<'_>) -> Result<Outcome> {
+/// A job that passed validation, the budget and the session checks, persisted as queued: its id exists
+/// before anything is sent, so a caller can hand it out and let [`execute`] finish in the background.
+#[derive(Debug)]
+pub struct Prepared {
+    job: Job,
+    work: Work,
+    session_id: Option<String>,
+    kind: &'static str,
+    preview: bool,
+}
+
+impl Prepared {
+    pub fn job(&self) -> &Job {
+        &self.job
+    }
+
+    /// Also make the MCP preview of the first image ([`Outcome::preview`]), on another core while the
+    /// images are being saved.
+    pub fn with_preview(mut self) -> Prepared {
+        self.preview = true;
+        self
+    }
+
+    /// How many partial images the call streams (0 without streaming).
+    pub fn partial_images(&self) -> u8 {
+        let p = self.work.call.params();
+        if p.stream { p.partial_images.unwrap_or(0) } else { 0 }
+    }
+}
+
+/// Validate, check the budget and the session, then record the job as queued.
+/// Bad input and budget refusals fail here, before a job exists or anything is sent.
+pub fn prepare(library: &Library, work: Work) -> Result<Prepared> {
     let op = work.call.operation();
-    let params = work.call.params().clone();
-    let prompt = work.call.prompt().to_string();
+    let params = work.call.params();
     let inputs = work.call.inputs().len();
     let model = work.call.validate()?;
-    let estimate = cost::estimate(model, &params, prompt.chars().count(), inputs);
+    let estimate = cost::estimate(model, params, work.call.prompt().chars().count(), inputs);
     library.check_budget(&work.budget, estimate.usd)?;
     if let Some(s) = &work.session_id {
         library.get_session(s)?;
@@ -315,13 +346,45 @@ pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Cont
         (None, Some(t)) => Some(library.turn(t)?.session_id),
         (None, None) => None,
     };
-
     let kind = match op {
         Operation::Generate => "generate",
         Operation::Edit => "edit",
         Operation::Variation => "variation",
     };
     let job = library.create_job(kind, session_id.as_deref())?;
+    Ok(Prepared {
+        job,
+        work,
+        session_id,
+        kind,
+        preview: false,
+    })
+}
+
+/// [`prepare`] then [`execute`]: validate, check the budget, run the call, save + index the images,
+/// record the turn and the cost.
+pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Control<'_>) -> Result<Outcome> {
+    let prepared = prepare(library, work)?;
+    execute(library, client, prepared, ctl).await
+}
+
+/// Run a prepared job to its end: the call, then save + index, turn and ledger. The job row follows
+/// every step (running, partial n, saving, done / failed / cancelled).
+pub async fn execute(
+    library: &Arc<Library>,
+    client: &Client,
+    prepared: Prepared,
+    ctl: &Control<'_>,
+) -> Result<Outcome> {
+    let Prepared {
+        job,
+        work,
+        session_id,
+        kind,
+        preview,
+    } = prepared;
+    let params = work.call.params().clone();
+    let prompt = work.call.prompt().to_string();
     library.update_job(&job.id, JobState::Running, None, None)?;
     let job_id = job.id.clone();
     let lib = Arc::clone(library);
@@ -357,7 +420,11 @@ pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Cont
         }
     };
     library.update_job(&job.id, JobState::Saving, None, None)?;
-    match save(
+    let preview_task = generated.images.first().filter(|_| preview).map(|first| {
+        let bytes = first.bytes.clone();
+        tokio::task::spawn_blocking(move || crate::thumbs::preview(&bytes))
+    });
+    let saved = save(
         library,
         &work,
         &job,
@@ -367,8 +434,12 @@ pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Cont
         &session_id,
         generated.clone(),
     )
-    .await
-    {
+    .await;
+    let preview = match preview_task {
+        Some(task) => task.await.ok().and_then(|p| p.ok()),
+        None => None,
+    };
+    match saved {
         Ok((images, turn)) => {
             let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
             library.finish_job(&job.id, &ids, turn.as_ref().map(|t| t.id.as_str()))?;
@@ -384,6 +455,7 @@ pub async fn run(library: &Arc<Library>, client: &Client, work: Work, ctl: &Cont
                 images,
                 generated,
                 turn,
+                preview,
             })
         }
         Err(e) => {

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod cost;
+pub mod download;
 pub mod error;
 pub mod imaging;
 pub mod job;

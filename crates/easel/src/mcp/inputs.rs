@@ -40,12 +40,37 @@ pub struct ImageOptions {
     /// auto, transparent (png/webp only) or opaque.
     #[serde(default)]
     pub background: Option<String>,
+    /// Stream 1-3 partial images while the final one renders (progress notifications report them); 0 or
+    /// omitted: no streaming.
+    #[serde(default)]
+    #[schemars(range(max = 3))]
+    pub partial_images: Option<u8>,
+}
+
+/// How an image tool answers.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+pub struct Delivery {
+    /// preview (default), full or link.
+    #[serde(default, rename = "return")]
+    pub return_mode: ReturnMode,
+    /// Seconds to wait for the images (default 45). A call still running then answers with a job id and
+    /// keeps going: get its images with wait_job.
+    #[serde(default)]
+    #[schemars(range(max = 600))]
+    pub wait_seconds: Option<u32>,
+    /// Also copy the images into this folder of your workspace, e.g. "assets" (relative to the client's
+    /// first root; needs a client that shares its roots).
+    #[serde(default)]
+    pub save_to: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 pub struct GenerateInput {
     /// What to draw. Be specific about subject, style, composition and text to render.
     pub prompt: String,
+    /// Let your own model rewrite the prompt with more detail first (needs a client with sampling).
+    #[serde(default)]
+    pub enhance_prompt: bool,
     #[serde(flatten)]
     pub options: ImageOptions,
     /// Record the call as a new turn of this session (from start_session or list_sessions).
@@ -54,21 +79,24 @@ pub struct GenerateInput {
     /// Continue from this turn of a session (any turn, which makes a branch); implies its session.
     #[serde(default)]
     pub from_turn: Option<String>,
-    /// preview (default), full or link.
-    #[serde(default, rename = "return")]
-    pub return_mode: ReturnMode,
+    #[serde(flatten)]
+    pub delivery: Delivery,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 pub struct EditInput {
     /// What to change, or what the result should look like.
     pub prompt: String,
-    /// 1-16 input images. Each is a library id, an absolute path, a file:// URL, a data: URL or raw base64.
+    /// 1-16 input images. Each is a library id, a path (absolute, or relative to the server's working
+    /// directory), a file:// URL, an https URL (public hosts only, up to 50 MB), a data: URL or raw base64.
     pub images: Vec<String>,
     /// Optional mask for the first image, given the same ways: a PNG of the same size whose transparent
     /// pixels (alpha 0) mark the area to change.
     #[serde(default)]
     pub mask: Option<String>,
+    /// Scale a mask of another size to the first image instead of refusing it.
+    #[serde(default)]
+    pub resize_mask: bool,
     #[serde(flatten)]
     pub options: ImageOptions,
     /// Record the call as a new turn of this session.
@@ -77,9 +105,8 @@ pub struct EditInput {
     /// Continue from this turn of a session; implies its session.
     #[serde(default)]
     pub from_turn: Option<String>,
-    /// preview (default), full or link.
-    #[serde(default, rename = "return")]
-    pub return_mode: ReturnMode,
+    #[serde(flatten)]
+    pub delivery: Delivery,
 }
 
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -93,7 +120,41 @@ pub struct ContinueInput {
     pub from_turn: Option<String>,
     #[serde(flatten)]
     pub options: ImageOptions,
-    /// preview (default), full or link.
+    #[serde(flatten)]
+    pub delivery: Delivery,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct VariationInput {
+    /// The source image (library id, absolute path, file:// URL, data: URL or raw base64): a square PNG
+    /// under 4 MB.
+    pub image: String,
+    /// dall-e-2 (the only model with variations; the default).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// 256x256, 512x512 or 1024x1024 (default).
+    #[serde(default)]
+    pub size: Option<String>,
+    /// Number of variations, 1-10.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 10))]
+    pub n: Option<u8>,
+    /// Record the call as a new turn of this session.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    #[serde(flatten)]
+    pub delivery: Delivery,
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct WaitInput {
+    /// The job id (j_…) an image tool answered with.
+    pub id: String,
+    /// Seconds to wait (default 45); still running then → the same job id again.
+    #[serde(default)]
+    #[schemars(range(max = 600))]
+    pub wait_seconds: Option<u32>,
+    /// preview (default), full or link — for a job whose result this server no longer holds.
     #[serde(default, rename = "return")]
     pub return_mode: ReturnMode,
 }

@@ -5,7 +5,11 @@
 //! Domain failures (bad parameters, unknown ids, budget, moderation, missing key) come back as tool
 //! results with `isError: true` and the core's actionable message, never as protocol errors.
 
+mod calls;
 mod inputs;
+mod jobs;
+mod peer;
+mod prompts;
 mod resources;
 mod results;
 mod sources;
@@ -15,10 +19,11 @@ use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt, tool_handler};
 
 pub use inputs::ReturnMode;
@@ -26,7 +31,7 @@ pub use inputs::ReturnMode;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::library::Library;
+use crate::library::{Event, Library};
 use crate::openai::Client;
 
 /// How the server looks up environment variables (API keys); tests pass their own.
@@ -40,6 +45,8 @@ pub struct Server {
     env: EnvLookup,
     /// Built on first use, so a missing key is a tool error on the call that needs it.
     client: Arc<tokio::sync::OnceCell<Client>>,
+    /// Image calls of this process, for wait_job and cancel_job.
+    running: jobs::Running,
     tool_router: ToolRouter<Server>,
 }
 
@@ -50,7 +57,8 @@ pub fn server(config: Config, library: Arc<Library>) -> Server {
         config: Arc::new(config),
         env: Arc::new(|name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty())),
         client: Arc::new(tokio::sync::OnceCell::new()),
-        tool_router: Server::tool_router(),
+        running: jobs::Running::default(),
+        tool_router: Server::tool_router() + Server::call_router(),
     }
 }
 
@@ -93,6 +101,9 @@ pub async fn serve_stdio(config: Config) -> Result<()> {
     Ok(())
 }
 
+/// How long a burst of library changes is gathered into one list_changed notification.
+const LIST_CHANGED_COALESCE: std::time::Duration = std::time::Duration::from_millis(200);
+
 const INSTRUCTIONS: &str = "Easel makes and edits images with OpenAI gpt-image models and keeps every result in \
 the user's image library. generate_image and edit_image save the files and return their paths, a link and a \
 preview; continue_session refines an image turn by turn (from any turn, which branches). search_images, \
@@ -101,9 +112,62 @@ get_image and get_session find earlier work. estimate_cost tells the price befor
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_resources().enable_tools().build())
-            .with_server_info(Implementation::new("easel", crate::VERSION).with_title("Easel"))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_prompts()
+                .enable_resources()
+                .enable_resources_list_changed()
+                .enable_tools()
+                .build(),
+        )
+        .with_server_info(Implementation::new("easel", crate::VERSION).with_title("Easel"))
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    /// Tell this client when the library's image list changes (from any process), until it goes away.
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        let mut events = match self.library.watch() {
+            Ok(rx) => rx,
+            Err(e) => {
+                tracing::warn!("no list_changed notifications: {e}");
+                return;
+            }
+        };
+        let peer = context.peer;
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match events.recv().await {
+                    Ok(Event::ImageAdded { .. } | Event::ImageRemoved { .. } | Event::Reindexed)
+                    | Err(RecvError::Lagged(_)) => {
+                        // One notification for a burst (n images of one call arrive together).
+                        tokio::time::sleep(LIST_CHANGED_COALESCE).await;
+                        while events.try_recv().is_ok() {}
+                        if peer.notify_resource_list_changed().await.is_err() {
+                            break; // the client is gone
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(&request.name, request.arguments.as_ref()).map(Into::into)
     }
 
     async fn list_resources(

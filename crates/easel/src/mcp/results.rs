@@ -13,6 +13,7 @@ use crate::imaging::encode_base64;
 use crate::job::Job;
 use crate::library::{ImageRecord, Library};
 use crate::session::{Session, SessionTree, Turn};
+use crate::thumbs::Thumb;
 
 /// A domain failure as a tool error: the core's message is written for the caller to act on.
 pub fn tool_error(e: &Error) -> CallToolResult {
@@ -44,12 +45,14 @@ pub fn link(record: &ImageRecord) -> ContentBlock {
 
 /// The result of an image-making tool. Text first (what the model reads), then a link per image, then
 /// pixels as `mode` asks: one preview of the first image, every original, or none.
+/// `preview`, when given, is the first image's preview made already (see `job::Prepared::with_preview`).
 pub async fn images(
     library: &Arc<Library>,
     images: &[ImageRecord],
     turn: Option<&Turn>,
     cost_usd: f64,
     mode: ReturnMode,
+    preview: Option<Thumb>,
 ) -> Result<CallToolResult> {
     let mut text = format!(
         "Saved {} image(s) · cost ${cost_usd:.4}{}\n",
@@ -77,11 +80,16 @@ pub async fn images(
         ReturnMode::Link => {}
         ReturnMode::Preview => {
             if let Some(first) = images.first() {
-                let lib = Arc::clone(library);
-                let id = first.id.clone();
-                let thumb = tokio::task::spawn_blocking(move || lib.preview(&id))
-                    .await
-                    .map_err(|e| Error::Index(format!("preview task failed: {e}")))??;
+                let thumb = match preview {
+                    Some(made) => made,
+                    None => {
+                        let lib = Arc::clone(library);
+                        let id = first.id.clone();
+                        tokio::task::spawn_blocking(move || lib.preview(&id))
+                            .await
+                            .map_err(|e| Error::Index(format!("preview task failed: {e}")))??
+                    }
+                };
                 content.push(ContentBlock::image(encode_base64(&thumb.bytes), thumb.format.mime()));
             }
         }

@@ -1,5 +1,5 @@
-//! Where an MCP client's input images come from: a library id, an absolute path, a `file://` URL, a
-//! `data:` URL or raw base64. Each becomes a checked [`InputImage`] plus the label a turn records.
+//! Where an MCP client's input images come from: a library id, an absolute or relative path, a `file://`
+//! URL, a `data:` URL or raw base64 (https URLs: [`crate::download`], called by the tools). Each becomes a checked [`InputImage`] plus the label a turn records.
 
 use std::path::{Path, PathBuf};
 
@@ -31,13 +31,24 @@ pub fn resolve(library: &Library, reference: &str, what: &str) -> Result<Source>
         return from_path(&path, what);
     }
     if r.starts_with("http://") || r.starts_with("https://") {
+        // The tools fetch URLs themselves (`download::fetch`, async) before they get here.
         return Err(Error::InvalidInput(format!(
-            "{what}: http(s) URLs are not fetched yet; download the image and pass its absolute path, or pass a data URL"
+            "{what}: URLs are fetched by the tools, not here"
         )));
     }
     let path = Path::new(r);
     if path.is_absolute() {
         return from_path(path, what);
+    }
+    // A relative path names its file by extension (base64 has no '.'); it is relative to the server's
+    // working directory (the project folder for Claude Code and Cursor).
+    let image_ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["png", "jpg", "jpeg", "webp"].contains(&e.to_ascii_lowercase().as_str()));
+    if image_ext {
+        let cwd = std::env::current_dir().map_err(|e| Error::io("cannot read", "the working directory", e))?;
+        return from_path(&cwd.join(path), what);
     }
     if r.len() <= 64 && !r.contains(['/', '\\']) {
         return match library.get(r) {
@@ -57,7 +68,7 @@ pub fn resolve(library: &Library, reference: &str, what: &str) -> Result<Source>
             label: what.to_string(),
         }),
         Err(_) => Err(Error::InvalidInput(format!(
-            "{what} is neither a library id, an absolute path, a file:// URL, a data URL nor base64 (relative paths are not accepted)"
+            "{what} is neither a library id, a path to a .png/.jpg/.webp file, a file:// or https URL, a data URL nor base64"
         ))),
     }
 }

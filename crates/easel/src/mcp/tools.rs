@@ -4,36 +4,27 @@
 use std::sync::Arc;
 
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::model::CallToolResult;
 use rmcp::{tool, tool_router};
-use tokio_util::sync::CancellationToken;
 
 use super::Server;
-use super::inputs::{
-    ContinueInput, EditInput, EstimateInput, GenerateInput, IdInput, ImageOptions, ListInput, ReturnMode, SearchInput,
-    StarInput, StartSessionInput,
-};
+use super::inputs::{EstimateInput, IdInput, ListInput, SearchInput, StarInput, StartSessionInput};
 use super::results::{
-    self, EstimateInfo, ImageInfo, ImageList, JobInfo, JobList, ProviderInfo, ProviderStatus, SessionDetail,
-    SessionInfo, SessionList, Spend, UsageInfo, message, tool_error,
+    EstimateInfo, ImageInfo, ImageList, JobInfo, JobList, ProviderInfo, ProviderStatus, SessionDetail, SessionInfo,
+    SessionList, Spend, UsageInfo, message,
 };
-use super::sources::{self, Source};
 use crate::cost;
 use crate::error::{Error, Result};
-use crate::imaging::{InputImage, check_mask};
-use crate::job::{self, Call, Work};
 use crate::keys;
 use crate::ledger::GroupBy;
 use crate::library::{Library, Query};
-use crate::models::{self, ImageParams, Operation};
-use crate::openai::{Control, EditRequest, GenerateRequest, Progress};
+use crate::models::{self, Operation};
 
 const SEARCH_DEFAULT: u32 = 20;
 const SEARCH_MAX: u32 = 200;
 const LIST_DEFAULT: u32 = 50;
 
 /// Run a synchronous library call off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     library: &Arc<Library>,
     f: impl FnOnce(&Library) -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -43,253 +34,8 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| Error::Index(format!("library task failed: {e}")))?
 }
 
-/// `options` over `base`: only what the caller gave changes.
-fn apply(mut p: ImageParams, o: &ImageOptions) -> Result<ImageParams> {
-    if let Some(m) = &o.model {
-        p.model = m.trim().to_string();
-    }
-    if let Some(s) = &o.size {
-        p.size = s.parse()?;
-    }
-    if let Some(q) = &o.quality {
-        p.quality = q.parse()?;
-    }
-    if let Some(n) = o.n {
-        p.n = n;
-    }
-    if let Some(f) = &o.output_format {
-        p.output_format = f.parse()?;
-    }
-    if let Some(b) = &o.background {
-        p.background = b.parse()?;
-    }
-    Ok(p)
-}
-
-/// What an image call needs besides the request itself.
-struct Target {
-    session_id: Option<String>,
-    from_turn: Option<String>,
-    labels: Vec<String>,
-    mode: ReturnMode,
-}
-
-fn ignore_progress(_: Progress) {}
-
-impl Server {
-    fn params(&self, o: &ImageOptions) -> Result<ImageParams> {
-        apply(self.config.defaults.clone(), o)
-    }
-
-    /// Validate, find the key, run the job, and shape the result. Every failure is a tool error.
-    async fn make(&self, call: Call, target: Target, cancel: CancellationToken) -> CallToolResult {
-        match self.try_make(call, target, cancel).await {
-            Ok(result) => result,
-            Err(e) => tool_error(&e),
-        }
-    }
-
-    async fn try_make(&self, call: Call, target: Target, cancel: CancellationToken) -> Result<CallToolResult> {
-        // Bad parameters (and a mask of the wrong size) are reported even when no key is set.
-        call.validate()?;
-        let client = self.client().await?;
-        let work = Work {
-            call,
-            provider: client.provider().name.clone(),
-            session_id: target.session_id,
-            parent_turn_id: target.from_turn,
-            input_labels: target.labels,
-            budget: self.config.budget,
-        };
-        let ctl = Control {
-            cancel,
-            on_progress: &ignore_progress,
-        };
-        let outcome = job::run(&self.library, client, work, &ctl).await?;
-        results::images(
-            &self.library,
-            &outcome.images,
-            outcome.turn.as_ref(),
-            outcome.generated.cost_usd,
-            target.mode,
-        )
-        .await
-    }
-
-    fn resolve_all(
-        &self,
-        images: &[String],
-        mask: Option<&str>,
-    ) -> Result<(Vec<InputImage>, Option<InputImage>, Vec<String>)> {
-        if images.is_empty() {
-            return Err(Error::InvalidInput(
-                "images is empty: pass 1-16 images (library ids, absolute paths, file:// URLs, data URLs or base64)"
-                    .into(),
-            ));
-        }
-        let mut inputs = Vec::with_capacity(images.len());
-        let mut labels = Vec::with_capacity(images.len());
-        for (i, reference) in images.iter().enumerate() {
-            let Source { image, label } = sources::resolve(&self.library, reference, &format!("image {}", i + 1))?;
-            inputs.push(image);
-            labels.push(label);
-        }
-        let mask = match mask {
-            Some(m) => {
-                let Source { image, .. } = sources::resolve(&self.library, m, "mask")?;
-                check_mask(&image, &inputs[0])?;
-                Some(image)
-            }
-            None => None,
-        };
-        Ok((inputs, mask, labels))
-    }
-
-    async fn continue_call(&self, input: ContinueInput) -> Result<(Call, Target)> {
-        let session_id = input.session_id.clone();
-        let from = input.from_turn.clone();
-        let parent = blocking(&self.library, move |lib| {
-            lib.get_session(&session_id)?;
-            match from {
-                Some(t) => lib.turn(&t).map(Some),
-                None => lib.last_turn(&session_id),
-            }
-        })
-        .await?
-        .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "session '{}' has no turns yet: call generate_image with session_id '{}' first",
-                input.session_id, input.session_id
-            ))
-        })?;
-        if parent.session_id != input.session_id {
-            return Err(Error::InvalidInput(format!(
-                "turn '{}' belongs to session '{}', not '{}'",
-                parent.id, parent.session_id, input.session_id
-            )));
-        }
-        let image_id = parent.images.first().cloned().ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "turn '{}' has no saved image to continue from; pick another turn with get_session",
-                parent.id
-            ))
-        })?;
-        let (images, _, labels) = self.resolve_all(std::slice::from_ref(&image_id), None)?;
-        // Carry the parent's look forward; a model that cannot edit falls back to the default.
-        let mut base = parent.params.clone();
-        base.n = 1;
-        base.stream = false;
-        base.partial_images = None;
-        if models::lookup(&base.model).is_none_or(|m| !m.supports(Operation::Edit)) {
-            base.model = self.config.defaults.model.clone();
-        }
-        let params = apply(base, &input.options)?;
-        let call = Call::Edit(EditRequest {
-            prompt: input.prompt,
-            images,
-            mask: None,
-            params,
-            user: None,
-        });
-        let target = Target {
-            session_id: Some(input.session_id),
-            from_turn: Some(parent.id),
-            labels,
-            mode: input.return_mode,
-        };
-        Ok((call, target))
-    }
-}
-
 #[tool_router(vis = "pub(super)")]
 impl Server {
-    /// Generate images from a text prompt with an OpenAI gpt-image model and save them to the library.
-    /// Returns the id, absolute path, size, model and cost of each image, a link to the full image, and a
-    /// small preview. Optionally records the call as a turn of a session.
-    #[tool(
-        title = "Generate image",
-        annotations(
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        )
-    )]
-    async fn generate_image(&self, params: Parameters<GenerateInput>, ct: CancellationToken) -> CallToolResult {
-        let input = params.0;
-        let image_params = match self.params(&input.options) {
-            Ok(p) => p,
-            Err(e) => return tool_error(&e),
-        };
-        let call = Call::Generate(GenerateRequest {
-            prompt: input.prompt,
-            params: image_params,
-            user: None,
-        });
-        let target = Target {
-            session_id: input.session_id,
-            from_turn: input.from_turn,
-            labels: vec![],
-            mode: input.return_mode,
-        };
-        self.make(call, target, ct).await
-    }
-
-    /// Edit one or more images with a prompt (optionally only inside a mask) and save the results to the
-    /// library. Images are library ids, absolute paths, file:// URLs, data URLs or raw base64.
-    #[tool(
-        title = "Edit image",
-        annotations(
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        )
-    )]
-    async fn edit_image(&self, params: Parameters<EditInput>, ct: CancellationToken) -> CallToolResult {
-        let input = params.0;
-        let prepared = self.params(&input.options).and_then(|p| {
-            let (images, mask, labels) = self.resolve_all(&input.images, input.mask.as_deref())?;
-            Ok((p, images, mask, labels))
-        });
-        let (image_params, images, mask, labels) = match prepared {
-            Ok(v) => v,
-            Err(e) => return tool_error(&e),
-        };
-        let call = Call::Edit(EditRequest {
-            prompt: input.prompt,
-            images,
-            mask,
-            params: image_params,
-            user: None,
-        });
-        let target = Target {
-            session_id: input.session_id,
-            from_turn: input.from_turn,
-            labels,
-            mode: input.return_mode,
-        };
-        self.make(call, target, ct).await
-    }
-
-    /// Continue a session: edit the first image of a turn (default: the last turn) with a new prompt and
-    /// record the result as a child turn. Continuing from an earlier turn makes a branch.
-    #[tool(
-        title = "Continue session",
-        annotations(
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        )
-    )]
-    async fn continue_session(&self, params: Parameters<ContinueInput>, ct: CancellationToken) -> CallToolResult {
-        match self.continue_call(params.0).await {
-            Ok((call, target)) => self.make(call, target, ct).await,
-            Err(e) => tool_error(&e),
-        }
-    }
-
     /// Search the image library by words in prompts, revised prompts and tags, newest first.
     #[tool(title = "Search images", annotations(read_only_hint = true, open_world_hint = false))]
     async fn search_images(&self, params: Parameters<SearchInput>) -> Result<Json<ImageList>, String> {
@@ -390,6 +136,25 @@ impl Server {
     async fn start_session(&self, params: Parameters<StartSessionInput>) -> Result<Json<SessionInfo>, String> {
         let name = params.0.name;
         let session = blocking(&self.library, move |lib| lib.create_session(&name))
+            .await
+            .map_err(message)?;
+        Ok(Json(SessionInfo::from(&session)))
+    }
+
+    /// End a session: it is archived (hidden from list_sessions, kept with all its turns and images) and
+    /// can still be read with get_session and continued with continue_session.
+    #[tool(
+        title = "End session",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn end_session(&self, params: Parameters<IdInput>) -> Result<Json<SessionInfo>, String> {
+        let id = params.0.id;
+        let session = blocking(&self.library, move |lib| lib.archive_session(&id, true))
             .await
             .map_err(message)?;
         Ok(Json(SessionInfo::from(&session)))
