@@ -1,8 +1,9 @@
 //! The headless command line: `easel generate`, `easel edit`, `easel variation`, `easel models`,
-//! `easel keys`. Paths of saved images go to stdout (one per line, or JSON with `--json`); progress,
+//! `easel keys`, `easel mcp`. Paths of saved images go to stdout (one per line, or JSON with `--json`); progress,
 //! cost and errors go to stderr.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use crate::job::{self, Call, Work};
 use crate::keys::{self, ApiKey};
 use crate::ledger::GroupBy;
 use crate::library::{self, Library, Query};
+use crate::mcp::http;
 use crate::models::{self, Background, ImageParams, InputFidelity, Moderation, OutputFormat, Quality, Size};
 use crate::openai::{
     Client, Control, EditRequest, GenerateRequest, Generated, Progress, RespondRequest, VariationRequest,
@@ -112,13 +114,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve MCP over stdio (for Claude Desktop, Claude Code, Cursor…); stdout carries only the protocol.
-    Mcp,
+    /// Serve MCP over stdio (for Claude Desktop, Claude Code, Cursor…; stdout carries only the protocol),
+    /// or over Streamable HTTP with --http.
+    #[command(args_conflicts_with_subcommands = true)]
+    Mcp {
+        #[command(subcommand)]
+        action: Option<McpAction>,
+        /// Serve HTTP at http://ADDR/mcp instead of stdio, e.g. 127.0.0.1:8765 (port 0 picks a free one).
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
+        http: Option<SocketAddr>,
+        /// Allow --http on an address other machines can reach.
+        #[arg(long, requires = "http")]
+        allow_remote: bool,
+    },
     /// API keys in the OS keychain (service "easel"); keys are never printed.
     Keys {
         #[command(subcommand)]
         action: KeysAction,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum McpAction {
+    /// Print the HTTP endpoint's bearer token (made and stored in the OS keychain on first use).
+    Token,
 }
 
 #[derive(Subcommand, Debug)]
@@ -228,7 +247,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys_command(action),
-        Command::Mcp => crate::mcp::serve_stdio(Config::load()?).await,
+        Command::Mcp {
+            action: Some(McpAction::Token),
+            ..
+        } => print_mcp_token(),
+        Command::Mcp {
+            http: Some(addr),
+            allow_remote,
+            ..
+        } => serve_mcp_http(addr, allow_remote).await,
+        Command::Mcp { .. } => crate::mcp::serve_stdio(Config::load()?).await,
         Command::Search {
             query,
             model,
@@ -610,6 +638,58 @@ fn print_models() {
             m.shutdown.unwrap_or("-"),
         );
     }
+}
+
+/// `IP:PORT`, or `localhost:PORT` for 127.0.0.1.
+fn parse_listen_addr(value: &str) -> std::result::Result<SocketAddr, String> {
+    let value = value.trim();
+    let literal = match value.strip_prefix("localhost:") {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => value.to_string(),
+    };
+    literal
+        .parse()
+        .map_err(|_| format!("'{value}' is not IP:PORT, e.g. 127.0.0.1:8765"))
+}
+
+async fn serve_mcp_http(addr: SocketAddr, allow_remote: bool) -> Result<()> {
+    let config = Config::load()?;
+    let (token, source) = http::token(|v| std::env::var(v).ok())?;
+    let listener = http::bind(addr, allow_remote).await?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Error::io("cannot read the address of", "the listener", e))?;
+    eprintln!("easel MCP over HTTP at http://{bound}/mcp");
+    eprintln!(
+        "token: run `easel mcp token`{}",
+        match source {
+            http::TokenSource::Created => " (a new one was made and stored in the OS keychain)",
+            http::TokenSource::Environment => " (this server uses EASEL_MCP_TOKEN)",
+            http::TokenSource::Keychain => "",
+        }
+    );
+    let shutdown = CancellationToken::new();
+    let on_ctrl_c = shutdown.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    http::serve_http(config, listener, token, http::Limits::default(), shutdown).await
+}
+
+/// The one command that prints a secret: the user's own MCP HTTP token, on stdout.
+fn print_mcp_token() -> Result<()> {
+    let (token, source) = http::token(|v| std::env::var(v).ok())?;
+    match source {
+        http::TokenSource::Created => {
+            eprintln!("made a new token and stored it in the OS keychain (service easel, account mcp-http-token)")
+        }
+        http::TokenSource::Environment => eprintln!("this is EASEL_MCP_TOKEN from the environment"),
+        http::TokenSource::Keychain => {}
+    }
+    println!("{}", token.expose());
+    Ok(())
 }
 
 fn keys_command(action: KeysAction) -> Result<()> {

@@ -113,6 +113,19 @@ pub struct SettingsFile {
     pub defaults: Defaults,
     #[serde(default)]
     pub budget: crate::ledger::Budget,
+    #[serde(default)]
+    pub mcp_http: McpHttp,
+}
+
+/// Who may reach the MCP HTTP endpoint besides this machine's own pages and names.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct McpHttp {
+    /// Extra browser origins allowed to call it (`https://host[:port]`); loopback origins always are.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Extra `Host` names it answers to (for `--allow-remote`); loopback names always work.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Everything the core needs to run, validated.
@@ -124,6 +137,7 @@ pub struct Config {
     pub library_root: PathBuf,
     pub defaults: ImageParams,
     pub budget: crate::ledger::Budget,
+    pub mcp_http: McpHttp,
 }
 
 impl Config {
@@ -228,6 +242,7 @@ impl Config {
             library_root,
             defaults,
             budget: file.budget,
+            mcp_http: file.mcp_http,
         })
     }
 

@@ -5,6 +5,7 @@
 //! Domain failures (bad parameters, unknown ids, budget, moderation, missing key) come back as tool
 //! results with `isError: true` and the core's actionable message, never as protocol errors.
 
+pub mod http;
 mod inputs;
 mod resources;
 mod results;
