@@ -359,6 +359,31 @@ async fn the_token_origin_host_and_body_checks_refuse_before_anything_runs() {
         .await
         .unwrap();
     assert_eq!(page.status(), 403, "a foreign page learns nothing, not even /health");
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "page", "version": "1"}}});
+    let from_page = reqwest::Client::new()
+        .post(format!("{}/mcp", served.base))
+        .bearer_auth(&served.token)
+        .header("origin", "https://evil.example")
+        .header("accept", "application/json, text/event-stream")
+        .json(&initialize)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        from_page.status(),
+        403,
+        "even with the token, a foreign page cannot drive /mcp"
+    );
+
+    // rmcp's own client with a wrong token cannot even initialize.
+    let wrong = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", served.base)).auth_header(new_token());
+    assert!(
+        ().serve(StreamableHttpClientTransport::from_config(wrong))
+            .await
+            .is_err(),
+        "initialize with a wrong token must fail"
+    );
 
     for (host, status) in [
         ("evil.example", 403),
@@ -413,11 +438,8 @@ async fn an_undeclared_body_over_the_limit_gets_413() {
         .body(reqwest::Body::wrap_stream(chunks))
         .send()
         .await;
-    match r {
-        Ok(r) => assert_eq!(r.status(), 413),
-        // The server may close the connection while the rest is still being sent.
-        Err(e) => panic!("no answer to an oversized body: {e}"),
-    }
+    let r = r.expect("an answer to an oversized body");
+    assert_eq!(r.status(), 413);
 }
 
 #[tokio::test]
@@ -451,6 +473,7 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     let served = Served::start().await;
     let client = reqwest::Client::new();
     let url = format!("{}/metrics", served.base);
+    let started = std::time::Instant::now();
     let answers = futures_util::future::join_all((0..300).map(|_| {
         let request = client.get(&url).bearer_auth(&served.token);
         async move {
@@ -460,12 +483,13 @@ async fn the_rate_limit_answers_429_with_retry_after() {
         }
     }))
     .await;
+    let refill = started.elapsed().as_secs_f64() * 20.0;
     let passed = answers.iter().filter(|(s, _)| *s == 200).count();
     let limited: Vec<_> = answers.iter().filter(|(s, _)| *s == 429).collect();
     assert_eq!(passed + limited.len(), 300, "{answers:?}");
     assert!(
-        (200..280).contains(&passed),
-        "a burst of 200 plus 20/s: {passed} passed"
+        passed >= 200 && passed as f64 <= 200.0 + refill.ceil(),
+        "a burst of 200 plus 20/s ({refill:.1} refilled): {passed} passed"
     );
     assert!(!limited.is_empty());
     for (_, retry) in &limited {
@@ -541,7 +565,11 @@ async fn other_interfaces_need_allow_remote() {
     assert_eq!(refused.status.code(), Some(2), "{err}");
     assert!(err.contains("--allow-remote") && err.contains("0.0.0.0:0"), "{err}");
 
-    let served = Served::start_with(&["--http", "0.0.0.0:0", "--allow-remote"], json!({})).await;
+    let served = Served::start_with(
+        &["--http", "0.0.0.0:0", "--allow-remote"],
+        json!({"mcp_http": {"allowed_hosts": ["studio.lan"]}}),
+    )
+    .await;
     assert!(
         served.stderr().contains("warning: listening on 0.0.0.0"),
         "{}",
@@ -551,8 +579,15 @@ async fn other_interfaces_need_allow_remote() {
     let local = reqwest::get(&health).await.unwrap();
     assert_eq!(local.status(), 200);
     let client = reqwest::Client::new();
-    for host in ["192.0.2.7", "0.0.0.0"] {
+    for host in ["192.0.2.7", "0.0.0.0", "studio.lan.evil.example"] {
         let r = client.get(&health).header("host", host).send().await.unwrap();
         assert_eq!(r.status(), 403, "{host} is not in mcp_http.allowed_hosts");
     }
+    let listed = client
+        .get(&health)
+        .header("host", "studio.lan:8765")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200, "a name from mcp_http.allowed_hosts");
 }

@@ -120,8 +120,10 @@ pub enum Command {
     Mcp {
         #[command(subcommand)]
         action: Option<McpAction>,
-        /// Serve HTTP at http://ADDR/mcp instead of stdio, e.g. 127.0.0.1:8765 (port 0 picks a free one).
-        #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
+        /// Serve HTTP at http://ADDR/mcp instead of stdio. ADDR is IP:PORT or a port for 127.0.0.1
+        /// (0 picks a free one); without it, 127.0.0.1:8765.
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr, num_args = 0..=1,
+              default_missing_value = "127.0.0.1:8765")]
         http: Option<SocketAddr>,
         /// Allow --http on an address other machines can reach.
         #[arg(long, requires = "http")]
@@ -640,16 +642,16 @@ fn print_models() {
     }
 }
 
-/// `IP:PORT`, or `localhost:PORT` for 127.0.0.1.
+/// `IP:PORT`, `localhost:PORT` or a bare `PORT` (both 127.0.0.1).
 fn parse_listen_addr(value: &str) -> std::result::Result<SocketAddr, String> {
     let value = value.trim();
-    let literal = match value.strip_prefix("localhost:") {
-        Some(port) => format!("127.0.0.1:{port}"),
-        None => value.to_string(),
-    };
-    literal
+    let port = value.strip_prefix("localhost:").unwrap_or(value);
+    if let Ok(port) = port.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    value
         .parse()
-        .map_err(|_| format!("'{value}' is not IP:PORT, e.g. 127.0.0.1:8765"))
+        .map_err(|_| format!("'{value}' is not IP:PORT or a port, e.g. 127.0.0.1:8765"))
 }
 
 async fn serve_mcp_http(addr: SocketAddr, allow_remote: bool) -> Result<()> {
@@ -736,5 +738,55 @@ fn keys_command(action: KeysAction) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_addresses_default_to_loopback() {
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(parse_listen_addr("8765"), Ok(local(8765)));
+        assert_eq!(parse_listen_addr("localhost:0"), Ok(local(0)));
+        assert_eq!(parse_listen_addr("127.0.0.1:9"), Ok(local(9)));
+        assert_eq!(parse_listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
+        assert_eq!(parse_listen_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert!(
+            parse_listen_addr("example.com:80")
+                .unwrap_err()
+                .contains("127.0.0.1:8765")
+        );
+    }
+
+    #[test]
+    fn mcp_parses_stdio_http_and_token() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["easel", "mcp"][..], args].concat()).map(|c| c.command);
+        assert!(matches!(
+            parse(&[]).unwrap(),
+            Command::Mcp {
+                action: None,
+                http: None,
+                allow_remote: false
+            }
+        ));
+        let Command::Mcp { http: Some(addr), .. } = parse(&["--http"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(addr.to_string(), "127.0.0.1:8765");
+        assert!(matches!(
+            parse(&["--http", "0.0.0.0:1", "--allow-remote"]).unwrap(),
+            Command::Mcp { allow_remote: true, .. }
+        ));
+        assert!(matches!(
+            parse(&["token"]).unwrap(),
+            Command::Mcp {
+                action: Some(McpAction::Token),
+                ..
+            }
+        ));
+        assert!(parse(&["--allow-remote"]).is_err(), "--allow-remote needs --http");
+        assert!(parse(&["--http", "1", "token"]).is_err());
     }
 }

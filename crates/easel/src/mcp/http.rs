@@ -233,7 +233,7 @@ fn meter_tools(tools: &mut ToolRouter<Server>, metrics: &Arc<Metrics>) {
             let running = call(context);
             Box::pin(async move {
                 let started = Instant::now();
-                metrics.tool_started();
+                let _running = metrics.tool_started();
                 let result = running.await;
                 metrics.tool_finished(&tool, outcome(&result), started.elapsed());
                 result
@@ -293,7 +293,7 @@ async fn record(State(gate): State<Arc<Gate>>, request: Request, next: Next) -> 
     let route = route_label(request.uri().path());
     let method = request.method().clone();
     let started = Instant::now();
-    gate.metrics.request_started();
+    let _in_flight = gate.metrics.request_started();
     let response = next.run(request).await;
     let took = started.elapsed();
     gate.metrics.request_finished(route, response.status().as_u16(), took);

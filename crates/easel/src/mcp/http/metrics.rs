@@ -39,13 +39,27 @@ impl Histogram {
     }
 }
 
+/// Counts one running request or tool call in a gauge until dropped, so a request whose client went
+/// away (its future dropped) does not stay counted.
+pub struct Running<'a>(&'a AtomicI64);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn running(gauge: &AtomicI64) -> Running<'_> {
+    gauge.fetch_add(1, Ordering::Relaxed);
+    Running(gauge)
+}
+
 impl Metrics {
-    pub fn request_started(&self) {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    pub fn request_started(&self) -> Running<'_> {
+        running(&self.in_flight)
     }
 
     pub fn request_finished(&self, route: &'static str, status: u16, took: Duration) {
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
         *lock(&self.requests).entry((route, status)).or_default() += 1;
         lock(&self.request_seconds)
             .entry(route)
@@ -53,12 +67,11 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
-    pub fn tool_started(&self) {
-        self.tools_running.fetch_add(1, Ordering::Relaxed);
+    pub fn tool_started(&self) -> Running<'_> {
+        running(&self.tools_running)
     }
 
     pub fn tool_finished(&self, tool: &str, outcome: &'static str, took: Duration) {
-        self.tools_running.fetch_sub(1, Ordering::Relaxed);
         *lock(&self.tool_calls).entry((tool.to_string(), outcome)).or_default() += 1;
         lock(&self.tool_seconds)
             .entry(tool.to_string())
@@ -176,12 +189,11 @@ mod tests {
     #[test]
     fn renders_counters_gauges_and_cumulative_histograms() {
         let m = Metrics::default();
-        m.request_started();
-        m.request_started();
+        let _open = m.request_started();
+        drop(m.request_started());
         m.request_finished("/mcp", 200, Duration::from_millis(3));
-        m.tool_started();
+        drop(m.tool_started());
         m.tool_finished("generate_image", "ok", Duration::from_millis(40));
-        m.tool_started();
         m.tool_finished("generate_image", "ok", Duration::from_secs(200));
         let text = m.render();
         for line in [
