@@ -1,7 +1,8 @@
 //! API keys in a real OS keychain: `easel keys set|get-status|delete` against a real Secret Service
 //! (gnome-keyring on a private D-Bus session, started by `scripts/with-session.sh`), a generation that
 //! authenticates with the keychain key alone, and the environment fallback on a machine without any
-//! Secret Service. The key must never appear in any output, log or file.
+//! Secret Service. The key must never appear in any output, log or file. The MCP HTTP token is made in
+//! and read back from the same keychain.
 
 mod common;
 
@@ -283,4 +284,134 @@ async fn without_a_secret_service_keys_say_so_and_the_environment_still_works() 
     }
     let leaks = files_containing(dir.path(), key.as_bytes());
     assert!(leaks.is_empty(), "the key was written to {leaks:?}");
+}
+
+/// A private D-Bus session with an unlocked keyring, kept open until dropped.
+struct KeyringSession {
+    bus: String,
+    _holder: tokio::process::Child,
+}
+
+impl KeyringSession {
+    async fn start() -> KeyringSession {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut cmd = tokio::process::Command::new(WITH_SESSION);
+        for var in [
+            "EASEL_SESSION_BUS",
+            "EASEL_SESSION_KEYRING",
+            "EASEL_SESSION_DISPLAY",
+            "XDG_RUNTIME_DIR",
+            "DBUS_SESSION_BUS_ADDRESS",
+        ] {
+            cmd.env_remove(var);
+        }
+        // Prints the bus address, then holds the session open until its stdin closes.
+        cmd.args(["bash", "-c", r#"printf '%s\n' "$DBUS_SESSION_BUS_ADDRESS"; read -r _"#])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        // No kill on drop: dropping the child closes its stdin, and the session then cleans up after
+        // itself (keyring daemon, bus, temporary files).
+        let mut holder = cmd.spawn().unwrap();
+        let mut lines = tokio::io::BufReader::new(holder.stdout.take().unwrap()).lines();
+        let bus = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the session prints its bus address");
+        assert!(bus.starts_with("unix:"), "{bus}");
+        KeyringSession { bus, _holder: holder }
+    }
+}
+
+#[tokio::test]
+async fn the_mcp_http_token_is_made_in_the_keychain_and_read_back() {
+    use tokio::io::AsyncBufReadExt as _;
+    let fake = common::fake().await;
+    let session = KeyringSession::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let easel = |args: &[&str]| {
+        let mut cmd = common::easel_cmd(&fake, &dir.path().join("library"), &dir.path().join("settings.json"));
+        cmd.args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &session.bus)
+            .env_remove("EASEL_MCP_TOKEN");
+        cmd
+    };
+    let run = |args: &'static [&'static str]| {
+        let mut cmd = easel(args);
+        async move {
+            let out = cmd.output().await.unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            );
+            assert!(out.status.success(), "{args:?}: {stderr}");
+            (stdout, stderr)
+        }
+    };
+
+    let (first, made) = run(&["mcp", "token"]).await;
+    let token = first.trim().to_string();
+    assert!(made.contains("stored it in the OS keychain"), "{made}");
+    assert_eq!(token.len(), 43, "32 random bytes, base64url: {token}");
+    assert!(
+        token
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    );
+    let (again, quiet) = run(&["mcp", "token"]).await;
+    assert_eq!(again.trim(), token, "read back, not made again");
+    assert!(!quiet.contains(&token));
+
+    let env_token = "a-token-from-the-environment-0123456789";
+    let overridden = easel(&["mcp", "token"])
+        .env("EASEL_MCP_TOKEN", env_token)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&overridden.stdout).trim(), env_token);
+
+    // The server reads the same token from the keychain and accepts only it.
+    let mut server = easel(&["mcp", "--http", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let url = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no address: {log}"));
+        log.push_str(&line);
+        if let Some(url) = line.strip_prefix("easel MCP over HTTP at ") {
+            break url.replace("/mcp", "/metrics");
+        }
+    };
+    let client = reqwest::Client::new();
+    let status = |token: String| {
+        let request = client.get(&url).bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(token.clone()).await, 200);
+    assert_eq!(status(env_token.to_string()).await, 401);
+    assert!(!log.contains(&token), "the token was logged: {log}");
+    server.kill().await.unwrap();
+
+    // Without any Secret Service and without EASEL_MCP_TOKEN, both say what to do instead.
+    for args in [&["mcp", "token"][..], &["mcp", "--http", "127.0.0.1:0"]] {
+        let out = easel(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/easel-test-bus")
+            .output()
+            .await
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("no OS keychain is available") && err.contains("EASEL_MCP_TOKEN"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
 }

@@ -260,3 +260,71 @@ async fn list_changed_follows_images_made_by_another_process() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn identical_requests_are_answered_from_the_cache_only_when_enabled() {
+    let generations = |env: &Env| {
+        env.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/v1/images/generations")
+            .count()
+    };
+    let env = Env::with_settings(json!({"mcp": {"cache_requests": true}})).await;
+    let peer = env.connect(true).await;
+    let ask = json!({"prompt": "a cached fox", "size": "1024x1024", "return": "link"});
+    let first = call(&peer, "generate_image", ask.clone()).await;
+    let ids = image_ids(&first);
+    let again = call(&peer, "generate_image", ask.clone()).await;
+    assert!(!is_error(&again), "{}", text(&again));
+    assert_eq!(image_ids(&again), ids);
+    assert!(text(&again).contains("request cache"), "{}", text(&again));
+    assert_eq!(generations(&env), 1, "the second call was not sent");
+
+    let other_size = call(
+        &peer,
+        "generate_image",
+        json!({"prompt": "a cached fox", "size": "1536x1024"}),
+    )
+    .await;
+    assert_ne!(image_ids(&other_size), ids, "another parameter is another request");
+    let sid = call(&peer, "start_session", json!({"name": "s"}))
+        .await
+        .structured_content
+        .unwrap()["id"]
+        .clone();
+    let mut in_session = ask.clone();
+    in_session["session_id"] = sid;
+    call(&peer, "generate_image", in_session).await;
+    assert_eq!(generations(&env), 3, "a session turn is always a new call");
+
+    let stats = call(&peer, "cache_stats", json!({})).await.structured_content.unwrap();
+    assert_eq!(
+        (
+            stats["enabled"].clone(),
+            stats["entries"].clone(),
+            stats["hits"].clone()
+        ),
+        (json!(true), json!(2), json!(1))
+    );
+    assert!(stats["saved_usd"].as_f64().unwrap() > 0.0);
+
+    // A trashed image no longer answers.
+    call(&peer, "delete_image", json!({ "id": ids[0] })).await;
+    let after_trash = call(&peer, "generate_image", ask.clone()).await;
+    assert_ne!(image_ids(&after_trash), ids);
+    assert_eq!(generations(&env), 4);
+
+    let cleared = call(&peer, "clear_cache", json!({})).await.structured_content.unwrap();
+    assert_eq!(cleared["entries"], 0);
+    call(&peer, "generate_image", ask.clone()).await;
+    assert_eq!(generations(&env), 5, "cleared: a new call");
+
+    let off = Env::new().await;
+    let peer = off.connect(true).await;
+    call(&peer, "generate_image", ask.clone()).await;
+    call(&peer, "generate_image", ask).await;
+    assert_eq!(generations(&off), 2, "off by default");
+    let stats = call(&peer, "cache_stats", json!({})).await.structured_content.unwrap();
+    assert_eq!(stats["enabled"], false);
+}

@@ -1,8 +1,9 @@
 //! The headless command line: `easel generate`, `easel edit`, `easel variation`, `easel models`,
-//! `easel keys`. Paths of saved images go to stdout (one per line, or JSON with `--json`); progress,
+//! `easel keys`, `easel mcp`. Paths of saved images go to stdout (one per line, or JSON with `--json`); progress,
 //! cost and errors go to stderr.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use crate::job::{self, Call, Work};
 use crate::keys::{self, ApiKey};
 use crate::ledger::GroupBy;
 use crate::library::{self, Library, Query};
+use crate::mcp::http;
 use crate::models::{self, Background, ImageParams, InputFidelity, Moderation, OutputFormat, Quality, Size};
 use crate::openai::{
     Client, Control, EditRequest, GenerateRequest, Generated, Progress, RespondRequest, VariationRequest,
@@ -112,13 +114,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve MCP over stdio (for Claude Desktop, Claude Code, Cursor…); stdout carries only the protocol.
-    Mcp,
+    /// Serve MCP over stdio (for Claude Desktop, Claude Code, Cursor…; stdout carries only the protocol),
+    /// or over Streamable HTTP with --http.
+    #[command(args_conflicts_with_subcommands = true)]
+    Mcp {
+        #[command(subcommand)]
+        action: Option<McpAction>,
+        /// Serve HTTP at http://ADDR/mcp instead of stdio. ADDR is IP:PORT or a port for 127.0.0.1
+        /// (0 picks a free one); without it, 127.0.0.1:8765.
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr, num_args = 0..=1,
+              default_missing_value = "127.0.0.1:8765")]
+        http: Option<SocketAddr>,
+        /// Allow --http on an address other machines can reach.
+        #[arg(long, requires = "http")]
+        allow_remote: bool,
+    },
     /// API keys in the OS keychain (service "easel"); keys are never printed.
     Keys {
         #[command(subcommand)]
         action: KeysAction,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum McpAction {
+    /// Print the HTTP endpoint's bearer token (made and stored in the OS keychain on first use).
+    Token,
 }
 
 #[derive(Subcommand, Debug)]
@@ -228,7 +249,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Keys { action } => keys_command(action),
-        Command::Mcp => crate::mcp::serve_stdio(Config::load()?).await,
+        Command::Mcp {
+            action: Some(McpAction::Token),
+            ..
+        } => print_mcp_token(),
+        Command::Mcp {
+            http: Some(addr),
+            allow_remote,
+            ..
+        } => serve_mcp_http(addr, allow_remote).await,
+        Command::Mcp { .. } => crate::mcp::serve_stdio(Config::load()?).await,
         Command::Search {
             query,
             model,
@@ -612,6 +642,58 @@ fn print_models() {
     }
 }
 
+/// `IP:PORT`, `localhost:PORT` or a bare `PORT` (both 127.0.0.1).
+fn parse_listen_addr(value: &str) -> std::result::Result<SocketAddr, String> {
+    let value = value.trim();
+    let port = value.strip_prefix("localhost:").unwrap_or(value);
+    if let Ok(port) = port.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    value
+        .parse()
+        .map_err(|_| format!("'{value}' is not IP:PORT or a port, e.g. 127.0.0.1:8765"))
+}
+
+async fn serve_mcp_http(addr: SocketAddr, allow_remote: bool) -> Result<()> {
+    let config = Config::load()?;
+    let (token, source) = http::token(|v| std::env::var(v).ok())?;
+    let listener = http::bind(addr, allow_remote).await?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Error::io("cannot read the address of", "the listener", e))?;
+    eprintln!("easel MCP over HTTP at http://{bound}/mcp");
+    eprintln!(
+        "token: run `easel mcp token`{}",
+        match source {
+            http::TokenSource::Created => " (a new one was made and stored in the OS keychain)",
+            http::TokenSource::Environment => " (this server uses EASEL_MCP_TOKEN)",
+            http::TokenSource::Keychain => "",
+        }
+    );
+    let shutdown = CancellationToken::new();
+    let on_ctrl_c = shutdown.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    http::serve_http(config, listener, token, http::Limits::default(), shutdown).await
+}
+
+/// The one command that prints a secret: the user's own MCP HTTP token, on stdout.
+fn print_mcp_token() -> Result<()> {
+    let (token, source) = http::token(|v| std::env::var(v).ok())?;
+    match source {
+        http::TokenSource::Created => {
+            eprintln!("made a new token and stored it in the OS keychain (service easel, account mcp-http-token)")
+        }
+        http::TokenSource::Environment => eprintln!("this is EASEL_MCP_TOKEN from the environment"),
+        http::TokenSource::Keychain => {}
+    }
+    println!("{}", token.expose());
+    Ok(())
+}
+
 fn keys_command(action: KeysAction) -> Result<()> {
     match action {
         KeysAction::Set { provider, from_env } => {
@@ -656,5 +738,55 @@ fn keys_command(action: KeysAction) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_addresses_default_to_loopback() {
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(parse_listen_addr("8765"), Ok(local(8765)));
+        assert_eq!(parse_listen_addr("localhost:0"), Ok(local(0)));
+        assert_eq!(parse_listen_addr("127.0.0.1:9"), Ok(local(9)));
+        assert_eq!(parse_listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
+        assert_eq!(parse_listen_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert!(
+            parse_listen_addr("example.com:80")
+                .unwrap_err()
+                .contains("127.0.0.1:8765")
+        );
+    }
+
+    #[test]
+    fn mcp_parses_stdio_http_and_token() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["easel", "mcp"][..], args].concat()).map(|c| c.command);
+        assert!(matches!(
+            parse(&[]).unwrap(),
+            Command::Mcp {
+                action: None,
+                http: None,
+                allow_remote: false
+            }
+        ));
+        let Command::Mcp { http: Some(addr), .. } = parse(&["--http"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(addr.to_string(), "127.0.0.1:8765");
+        assert!(matches!(
+            parse(&["--http", "0.0.0.0:1", "--allow-remote"]).unwrap(),
+            Command::Mcp { allow_remote: true, .. }
+        ));
+        assert!(matches!(
+            parse(&["token"]).unwrap(),
+            Command::Mcp {
+                action: Some(McpAction::Token),
+                ..
+            }
+        ));
+        assert!(parse(&["--allow-remote"]).is_err(), "--allow-remote needs --http");
+        assert!(parse(&["--http", "1", "token"]).is_err());
     }
 }

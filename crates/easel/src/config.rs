@@ -115,6 +115,8 @@ pub struct SettingsFile {
     pub budget: crate::ledger::Budget,
     #[serde(default)]
     pub mcp: McpSettings,
+    #[serde(default)]
+    pub mcp_http: McpHttp,
 }
 
 /// How the MCP server behaves (settings file `"mcp"`).
@@ -125,6 +127,8 @@ pub struct McpSettings {
     pub confirm_above_usd: f64,
     /// Let input image URLs point at private, loopback or link-local addresses (and use plain http).
     pub allow_private_urls: bool,
+    /// Answer an identical request (outside sessions) with the images it already made (see `cache`).
+    pub cache_requests: bool,
 }
 
 impl Default for McpSettings {
@@ -132,8 +136,20 @@ impl Default for McpSettings {
         McpSettings {
             confirm_above_usd: 0.50,
             allow_private_urls: false,
+            cache_requests: false,
         }
     }
+}
+
+/// Who may reach the MCP HTTP endpoint besides this machine's own pages and names (settings `"mcp_http"`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct McpHttp {
+    /// Extra browser origins allowed to call it (`https://host[:port]`); loopback origins always are.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Extra `Host` names it answers to (for `--allow-remote`); loopback names always work.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Everything the core needs to run, validated.
@@ -146,6 +162,7 @@ pub struct Config {
     pub defaults: ImageParams,
     pub budget: crate::ledger::Budget,
     pub mcp: McpSettings,
+    pub mcp_http: McpHttp,
 }
 
 impl Config {
@@ -251,6 +268,7 @@ impl Config {
             defaults,
             budget: file.budget,
             mcp: file.mcp,
+            mcp_http: file.mcp_http,
         })
     }
 

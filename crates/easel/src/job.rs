@@ -213,12 +213,7 @@ impl Call {
             self.inputs().len(),
             self.has_mask(),
         )?;
-        let mask = match self {
-            Call::Edit(r) => r.mask.as_ref(),
-            Call::Respond(r) => r.mask.as_ref(),
-            _ => None,
-        };
-        if let (Some(mask), Some(first)) = (mask, self.inputs().first()) {
+        if let (Some(mask), Some(first)) = (self.mask(), self.inputs().first()) {
             crate::imaging::check_mask(mask, first)?;
         }
         Ok(model)
@@ -258,10 +253,14 @@ impl Call {
         }
     }
     fn has_mask(&self) -> bool {
+        self.mask().is_some()
+    }
+
+    pub fn mask(&self) -> Option<&InputImage> {
         match self {
-            Call::Edit(r) => r.mask.is_some(),
-            Call::Respond(r) => r.mask.is_some(),
-            _ => false,
+            Call::Edit(r) => r.mask.as_ref(),
+            Call::Respond(r) => r.mask.as_ref(),
+            _ => None,
         }
     }
 }

@@ -93,18 +93,27 @@ fn keychain_error(e: keyring::Error) -> Error {
 
 /// The stored key for `provider`, `None` when there is none.
 pub fn keychain_get(provider: &str) -> Result<Option<ApiKey>> {
-    match entry(provider)?.get_password() {
-        Ok(k) => Ok(Some(ApiKey::new(k))),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(keychain_error(e)),
-    }
+    Ok(secret_get(provider)?.map(ApiKey::new))
 }
 
 pub fn keychain_set(provider: &str, key: &ApiKey) -> Result<()> {
     if key.expose().is_empty() {
         return Err(Error::InvalidInput("the key is empty".into()));
     }
-    entry(provider)?.set_password(key.expose()).map_err(keychain_error)
+    secret_set(provider, key.expose())
+}
+
+/// The secret stored under `account` (service "easel"), `None` when there is none.
+pub(crate) fn secret_get(account: &str) -> Result<Option<String>> {
+    match entry(account)?.get_password() {
+        Ok(secret) => Ok(Some(secret)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keychain_error(e)),
+    }
+}
+
+pub(crate) fn secret_set(account: &str, secret: &str) -> Result<()> {
+    entry(account)?.set_password(secret).map_err(keychain_error)
 }
 
 /// Deletes the stored key; `false` when there was none.

@@ -1,6 +1,7 @@
 //! Easel's core: one library that the desktop app, the `easel` command line and the MCP server share.
 //! It knows nothing of any GUI toolkit (see ARCHITECTURE.md; `tests/architecture.rs` enforces it).
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod cost;

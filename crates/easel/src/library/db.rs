@@ -12,7 +12,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use crate::error::{Error, Result};
 
 /// Migration N brings the schema from version N to N + 1. Append only; never edit a shipped one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE images (
     id             TEXT PRIMARY KEY,
     path           TEXT NOT NULL UNIQUE,      -- relative to the root; under .easel/trash/ while trashed
@@ -122,7 +123,18 @@ CREATE TABLE changes (
     kind  TEXT NOT NULL,
     id    TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- The opt-in cache of identical requests (see cache.rs): request key -> the images it made.
+CREATE TABLE request_cache (
+    key        TEXT PRIMARY KEY,
+    images     TEXT NOT NULL,            -- JSON array of image ids
+    cost_usd   REAL NOT NULL,
+    created_ms INTEGER NOT NULL,
+    hits       INTEGER NOT NULL DEFAULT 0
+);
+"#,
+];
 
 pub struct Db {
     conn: Mutex<Connection>,

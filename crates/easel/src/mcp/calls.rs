@@ -97,6 +97,15 @@ impl Server {
     /// Validate, find the key, prepare the job, run it in its own task and wait for it (see the module
     /// docs). Every failure is a tool error.
     async fn make(&self, call: Call, target: Target, ctx: RequestContext<RoleServer>) -> CallToolResult {
+        let cache_key = (self.config.mcp.cache_requests && target.session_id.is_none() && target.from_turn.is_none())
+            .then(|| crate::cache::key(&call));
+        if let Some(key) = &cache_key {
+            match self.cached(key, target.delivery.return_mode).await {
+                Ok(Some(result)) => return result,
+                Ok(None) => {}
+                Err(e) => tracing::warn!("request cache: {e}"),
+            }
+        }
         let prepared = match self.prepare(call, &target, &ctx).await {
             Ok(p) => p,
             Err(e) => return tool_error(&e),
@@ -109,7 +118,7 @@ impl Server {
         } else {
             prepared
         };
-        let status = self.launch(prepared, mode, copy_to);
+        let status = self.launch(prepared, mode, copy_to, cache_key);
         self.await_job(&job_id, status, wait_limit(target.delivery.wait_seconds), &ctx)
             .await
     }
@@ -137,11 +146,13 @@ impl Server {
 
     /// Run `prepared` in a task of its own; its status (and at the end its tool result) on the returned feed.
     /// With `copy_to`, the images are also copied into that folder of the client's first root.
+    /// With `cache_key`, the images are remembered for identical requests.
     fn launch(
         &self,
         prepared: Prepared,
         mode: ReturnMode,
         copy_to: Option<(rmcp::Peer<RoleServer>, String)>,
+        cache_key: Option<String>,
     ) -> tokio::sync::watch::Receiver<Status> {
         let cancel = CancellationToken::new();
         let job_id = prepared.job().id.clone();
@@ -165,6 +176,14 @@ impl Server {
                         Ok(o) => {
                             tx.send_replace(Status::Running("saved; making the preview".into()));
                             let cost = o.generated.cost_usd;
+                            if let Some(key) = cache_key {
+                                let ids: Vec<String> = o.images.iter().map(|i| i.id.clone()).collect();
+                                let stored =
+                                    blocking(&server.library, move |lib| lib.cache_put(&key, &ids, cost)).await;
+                                if let Err(e) = stored {
+                                    tracing::warn!("request cache: {e}");
+                                }
+                            }
                             let (images, turn) = (&o.images, o.turn.as_ref());
                             let result = results::images(&server.library, images, turn, cost, mode, o.preview).await;
                             match (result, copy_to) {
@@ -218,6 +237,23 @@ impl Server {
                 tool_error(&Error::Cancelled)
             }
         }
+    }
+
+    /// The result of an identical earlier request, when the cache has one.
+    async fn cached(&self, key: &str, mode: ReturnMode) -> Result<Option<CallToolResult>> {
+        let key = key.to_string();
+        let Some((images, cost)) = blocking(&self.library, move |lib| lib.cache_get(&key)).await? else {
+            return Ok(None);
+        };
+        let mut result = results::images(&self.library, &images, None, 0.0, mode, None).await?;
+        result.content.insert(
+            0,
+            ContentBlock::text(format!(
+                "From the request cache: an identical request made these images before (it cost ${cost:.4}; \
+                 this answer cost nothing). Change the prompt or a parameter for new ones, or call clear_cache."
+            )),
+        );
+        Ok(Some(result))
     }
 
     /// A job this process does not run: poll the library until it ends or `limit` passes.

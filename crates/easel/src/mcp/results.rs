@@ -336,3 +336,15 @@ pub struct ProviderStatus {
     pub providers: Vec<ProviderInfo>,
     pub library: String,
 }
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct CacheInfo {
+    /// Whether identical requests are answered from the cache (settings: mcp.cache_requests).
+    pub enabled: bool,
+    /// Requests remembered.
+    pub entries: u64,
+    /// Calls answered from the cache, all time.
+    pub hits: u64,
+    /// What those calls would have cost, in USD.
+    pub saved_usd: f64,
+}

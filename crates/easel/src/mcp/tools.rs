@@ -9,8 +9,8 @@ use rmcp::{tool, tool_router};
 use super::Server;
 use super::inputs::{EstimateInput, IdInput, ListInput, SearchInput, StarInput, StartSessionInput};
 use super::results::{
-    EstimateInfo, ImageInfo, ImageList, JobInfo, JobList, ProviderInfo, ProviderStatus, SessionDetail, SessionInfo,
-    SessionList, Spend, UsageInfo, message,
+    CacheInfo, EstimateInfo, ImageInfo, ImageList, JobInfo, JobList, ProviderInfo, ProviderStatus, SessionDetail,
+    SessionInfo, SessionList, Spend, UsageInfo, message,
 };
 use crate::cost;
 use crate::error::{Error, Result};
@@ -160,6 +160,32 @@ impl Server {
         Ok(Json(SessionInfo::from(&session)))
     }
 
+    /// The identical-request cache: whether it is on (settings mcp.cache_requests), how many requests it
+    /// holds, how many calls it answered and what they would have cost.
+    #[tool(title = "Cache stats", annotations(read_only_hint = true, open_world_hint = false))]
+    async fn cache_stats(&self) -> Result<Json<CacheInfo>, String> {
+        self.cache_info().await.map(Json)
+    }
+
+    /// Empty the identical-request cache, so the next identical request makes new images (the images
+    /// already made stay in the library).
+    #[tool(
+        title = "Clear cache",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn clear_cache(&self) -> Result<Json<CacheInfo>, String> {
+        let cleared = blocking(&self.library, |lib| lib.cache_clear())
+            .await
+            .map_err(message)?;
+        tracing::debug!(cleared, "request cache cleared");
+        self.cache_info().await.map(Json)
+    }
+
     /// The expected cost in USD of a generate (or, with input_images, an edit) call, before making it.
     #[tool(title = "Estimate cost", annotations(read_only_hint = true, open_world_hint = false))]
     async fn estimate_cost(&self, params: Parameters<EstimateInput>) -> Result<Json<EstimateInfo>, String> {
@@ -293,5 +319,19 @@ fn set_hint(env: Option<&str>, provider: &str) -> String {
     match env {
         Some(var) => format!("not found: set {var} or run `easel keys set {provider}`"),
         None => format!("not found: run `easel keys set {provider}`"),
+    }
+}
+
+impl Server {
+    async fn cache_info(&self) -> Result<CacheInfo, String> {
+        let stats = blocking(&self.library, |lib| lib.cache_stats())
+            .await
+            .map_err(message)?;
+        Ok(CacheInfo {
+            enabled: self.config.mcp.cache_requests,
+            entries: stats.entries,
+            hits: stats.hits,
+            saved_usd: stats.saved_usd,
+        })
     }
 }
