@@ -476,3 +476,20 @@ async fn the_easel_mcp_binary_serves_stdio() {
     assert!(record.path.is_file());
     peer.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_agent_over_the_real_stdio_process() {
+    use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+    let env = Env::new().await;
+    let command = common::easel_cmd(&env.fake, &env.library_root(), &env.settings()).configure(|cmd| {
+        cmd.arg("mcp");
+    });
+    let recorder = Recorder::default();
+    let peer = recorder
+        .clone()
+        .serve(TokioChildProcess::new(command).unwrap())
+        .await
+        .expect("initialize");
+    agent_scenario(&peer, &recorder, &env.fake).await;
+    peer.cancel().await.unwrap();
+}

@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::mcp::{Recorder, agent_scenario, call, data_url, image_ids, png, text};
 use easel::library::Library;
 use fake_openai::FakeOpenAi;
 use image::{ImageFormat, Rgba, RgbaImage};
-use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::model::CallToolResult;
 use rmcp::service::RunningService;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -94,13 +95,15 @@ impl Served {
         Library::open(&self.dir.path().join("library")).unwrap()
     }
 
-    async fn connect(&self) -> Peer {
+    fn transport(&self) -> StreamableHttpClientTransport<reqwest::Client> {
         let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", self.base))
             .auth_header(self.token.clone())
             .max_concurrent_requests(32);
-        ().serve(StreamableHttpClientTransport::from_config(config))
-            .await
-            .expect("initialize over HTTP")
+        StreamableHttpClientTransport::from_config(config)
+    }
+
+    async fn connect(&self) -> Peer {
+        ().serve(self.transport()).await.expect("initialize over HTTP")
     }
 
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -134,36 +137,9 @@ impl Served {
     }
 }
 
-async fn call(peer: &Peer, tool: &'static str, args: Value) -> CallToolResult {
-    let Value::Object(map) = args else {
-        panic!("arguments must be an object")
-    };
-    peer.call_tool(CallToolRequestParams::new(tool).with_arguments(map))
-        .await
-        .unwrap_or_else(|e| panic!("{tool} failed at the protocol level: {e}"))
-}
-
-fn text(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn ok(result: &CallToolResult) -> &CallToolResult {
     assert_ne!(result.is_error, Some(true), "tool error: {}", text(result));
     result
-}
-
-fn image_ids(result: &CallToolResult) -> Vec<String> {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_resource_link())
-        .map(|l| l.uri.strip_prefix("easel://image/").unwrap().to_string())
-        .collect()
 }
 
 /// A metric's value from the text exposition, 0 when absent.
@@ -171,19 +147,6 @@ fn metric(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
         .unwrap_or(0.0)
-}
-
-fn png(w: u32, h: u32, alpha_left: u8) -> Vec<u8> {
-    let img = RgbaImage::from_fn(w, h, |x, _| {
-        Rgba([10, 20, 30, if x < w / 2 { alpha_left } else { 255 }])
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
-fn data_url(bytes: &[u8]) -> String {
-    easel::imaging::data_url(easel::models::OutputFormat::Png, bytes)
 }
 
 #[tokio::test]
@@ -229,7 +192,7 @@ async fn tools_generate_and_edit_with_a_mask_over_http() {
     let edited = call(
         &peer,
         "edit_image",
-        json!({"prompt": "add a boat", "images": [id], "mask": data_url(&png(1024, 1024, 0)), "return": "link"}),
+        json!({"prompt": "add a boat", "images": [id], "mask": data_url(&png(1024, 1024, 255)), "return": "link"}),
     )
     .await;
     ok(&edited);
@@ -590,4 +553,16 @@ async fn other_interfaces_need_allow_remote() {
         .await
         .unwrap();
     assert_eq!(listed.status(), 200, "a name from mcp_http.allowed_hosts");
+}
+
+#[tokio::test]
+async fn an_agent_over_http() {
+    let served = Served::start().await;
+    let recorder = Recorder::default();
+    let peer = recorder
+        .clone()
+        .serve(served.transport())
+        .await
+        .expect("initialize over HTTP");
+    agent_scenario(&peer, &recorder, &served.fake).await;
 }

@@ -12,20 +12,6 @@ use rmcp::model::{CallToolRequestParams, ClientRequest, GetPromptRequestParams, 
 use rmcp::service::PeerRequestOptions;
 use serde_json::json;
 
-fn job_id(text: &str) -> String {
-    let start = text.find("j_").unwrap_or_else(|| panic!("no job id in: {text}"));
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
-async fn job_state(peer: &Peer, id: &str) -> String {
-    let job = call(peer, "get_job", json!({ "id": id })).await;
-    assert!(!is_error(&job), "{}", text(&job));
-    job.structured_content.unwrap()["state"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn a_call_that_outlives_wait_seconds_hands_out_its_job_and_wait_job_delivers() {
     let env = Env::new().await;

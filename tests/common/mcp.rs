@@ -197,3 +197,115 @@ pub fn png(w: u32, h: u32, alpha: u8) -> Vec<u8> {
 pub fn data_url(bytes: &[u8]) -> String {
     easel::imaging::data_url(easel::models::OutputFormat::Png, bytes)
 }
+
+/// The job id in a handed-off answer.
+pub fn job_id(text: &str) -> String {
+    let start = text.find("j_").unwrap_or_else(|| panic!("no job id in: {text}"));
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+pub async fn job_state(peer: &rmcp::Peer<RoleClient>, id: &str) -> String {
+    let job = call(peer, "get_job", json!({ "id": id })).await;
+    assert!(!is_error(&job), "{}", text(&job));
+    job.structured_content.unwrap()["state"].as_str().unwrap().to_string()
+}
+
+fn ok(result: CallToolResult) -> CallToolResult {
+    assert!(!is_error(&result), "{}", text(&result));
+    result
+}
+
+/// What an agent does over a real transport: a session with a branch from turn 1, an edit with a mask,
+/// a call that outlives wait_seconds (progress arrives, wait_job delivers), and a cancelled request
+/// that stops the upstream call. `recorder` is the handler of `peer`.
+pub async fn agent_scenario(peer: &rmcp::Peer<RoleClient>, recorder: &Recorder, fake: &FakeOpenAi) {
+    use rmcp::model::{ClientRequest, Request};
+    use rmcp::service::PeerRequestOptions;
+    use std::time::{Duration, Instant};
+
+    let session = ok(call(peer, "start_session", json!({"name": "scenario"})).await);
+    let sid = session.structured_content.unwrap()["id"].as_str().unwrap().to_string();
+    let first = ok(call(
+        peer,
+        "generate_image",
+        json!({"prompt": "a harbour", "session_id": sid}),
+    )
+    .await);
+    let first_image = image_ids(&first)[0].clone();
+    ok(call(
+        peer,
+        "continue_session",
+        json!({"session_id": sid, "prompt": "at night", "return": "link"}),
+    )
+    .await);
+    let tree = ok(call(peer, "get_session", json!({ "id": sid })).await)
+        .structured_content
+        .unwrap();
+    let turn1 = tree["turns"][0]["id"].as_str().unwrap().to_string();
+    ok(call(
+        peer,
+        "continue_session",
+        json!({"session_id": sid, "prompt": "in snow", "from_turn": turn1, "return": "link"}),
+    )
+    .await);
+    let tree = ok(call(peer, "get_session", json!({ "id": sid })).await)
+        .structured_content
+        .unwrap();
+    let children = tree["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["parent_id"] == json!(turn1))
+        .count();
+    assert_eq!(children, 2, "turn 1 has two children (a branch): {tree}");
+
+    let mask = data_url(&png(1024, 1024, 255));
+    let edited = ok(call(
+        peer,
+        "edit_image",
+        json!({"prompt": "add a boat", "images": [first_image], "mask": mask, "return": "link"}),
+    )
+    .await);
+    assert_eq!(image_ids(&edited).len(), 1);
+    let sent = fake
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/v1/images/edits")
+        .unwrap();
+    assert!(
+        sent.parts.iter().any(|p| p.name == "mask"),
+        "the mask reached the provider"
+    );
+
+    fake.push_fault(fake_openai::Fault::Delay { ms: 2500 });
+    let before = recorder.progress.lock().unwrap().len();
+    let handed = ok(call(peer, "generate_image", json!({"prompt": "slow", "wait_seconds": 1})).await);
+    let id = job_id(&text(&handed));
+    let done = ok(call(peer, "wait_job", json!({ "id": id, "wait_seconds": 30 })).await);
+    assert_eq!(image_ids(&done).len(), 1);
+    let notes = recorder.progress.lock().unwrap().len() - before;
+    assert!(notes >= 2, "progress notifications arrived while waiting ({notes})");
+
+    fake.push_fault(fake_openai::Fault::Delay { ms: 30_000 });
+    let args = json!({"prompt": "cancel me"}).as_object().unwrap().clone();
+    let request = ClientRequest::CallToolRequest(Request::new(
+        CallToolRequestParams::new("generate_image").with_arguments(args),
+    ));
+    let handle = peer
+        .send_cancellable_request(request, PeerRequestOptions::no_options())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    handle.cancel(Some("stop".into())).await.unwrap();
+    let jobs = ok(call(peer, "list_jobs", json!({})).await).structured_content.unwrap();
+    let id = jobs["jobs"][0]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while job_state(peer, &id).await != "cancelled" {
+        assert!(Instant::now() < deadline, "job {id} not cancelled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
