@@ -3,7 +3,8 @@
 //!
 //! 1. spawn → initialize reply (the handshake a client does at every start);
 //! 2. a generate_image tool call end to end (file + index + preview + result) and the result's size;
-//! 3. the server's memory: idle RSS after initialize, peak RSS (VmHWM) over the 31 sequential generate calls
+//! 3. HTTP: 64 concurrent clients × 20 search_images calls against `easel mcp --http` (errors, latency);
+//! 4. the server's memory: idle RSS after initialize, peak RSS (VmHWM) over the 31 sequential generate calls
 //!    (the target is stated for 10; more calls can only raise the peak).
 //!
 //! Prints a Markdown table for BENCHMARKS.md.
@@ -17,10 +18,16 @@ use std::time::{Duration, Instant};
 use fake_openai::FakeOpenAi;
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::json;
+use tokio::io::AsyncBufReadExt;
 
 const INIT_RUNS: usize = 30;
 const CALL_RUNS: usize = 30;
+const HTTP_CLIENTS: usize = 64;
+const HTTP_CALLS: usize = 20;
+const TOKEN: &str = "easel-bench-token-0123456789abcdef";
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
@@ -59,6 +66,63 @@ fn status_kb(pid: u32, field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// `easel mcp --http` on a free port; its URL.
+async fn start_http(setup: &Setup) -> (tokio::process::Child, String) {
+    let mut cmd = setup.command();
+    cmd.args(["--http", "127.0.0.1:0"])
+        .env("EASEL_MCP_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(url) = line.strip_prefix("easel MCP over HTTP at ") {
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return (child, url.to_string());
+        }
+    }
+    panic!("easel mcp --http did not start");
+}
+
+/// 64 clients connect, then each makes 20 calls as fast as it can; every call's latency and the errors.
+async fn http_load(url: &str) -> (Vec<Duration>, usize) {
+    let mut clients = Vec::new();
+    for _ in 0..HTTP_CLIENTS {
+        let config = StreamableHttpClientTransportConfig::with_uri(url.to_string()).auth_header(TOKEN.to_string());
+        clients.push(
+            ().serve(StreamableHttpClientTransport::from_config(config))
+                .await
+                .unwrap(),
+        );
+    }
+    let args = json!({"query": "bench", "limit": 20}).as_object().unwrap().clone();
+    let tasks = clients.into_iter().map(|client| {
+        let args = args.clone();
+        tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut errors = 0;
+            for _ in 0..HTTP_CALLS {
+                let started = Instant::now();
+                let call = CallToolRequestParams::new("search_images").with_arguments(args.clone());
+                match client.call_tool(call).await {
+                    Ok(r) if r.is_error != Some(true) => times.push(started.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            let _ = client.cancel().await;
+            (times, errors)
+        })
+    });
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (times, e) = task.await.unwrap();
+        all.extend(times);
+        errors += e;
+    }
+    (all, errors)
 }
 
 fn generate_args(prompt: &str) -> CallToolRequestParams {
@@ -112,6 +176,11 @@ async fn main() {
     let _ = client.cancel().await;
     let _ = child.kill().await;
 
+    // 3. HTTP under 64 concurrent clients.
+    let (mut http_child, url) = start_http(&setup).await;
+    let (mut http_times, http_errors) = http_load(&url).await;
+    let _ = http_child.kill().await;
+
     let init_med = percentile(&mut init, 0.5);
     let call_med = percentile(&mut calls, 0.5);
     println!("machine: {}", machine());
@@ -134,6 +203,13 @@ async fn main() {
         "| ⤷ result size (JSON) | {:.0} KB | | ≤ 1 MB | {:.2}× |",
         result_bytes as f64 / 1024.0,
         result_bytes as f64 / 1_048_576.0
+    );
+    println!(
+        "| HTTP: {HTTP_CLIENTS} clients × {HTTP_CALLS} search_images calls at once | {} | {} (p99 {}) | 0 errors, p99 ≤ 50 ms | {http_errors} errors, {:.2}× |",
+        ms(percentile(&mut http_times, 0.5)),
+        ms(percentile(&mut http_times, 0.95)),
+        ms(percentile(&mut http_times, 0.99)),
+        percentile(&mut http_times, 0.99).as_secs_f64() / 0.050
     );
     println!(
         "| idle RSS after initialize | {:.1} MB | | ≤ 10 MB | {:.2}× |",

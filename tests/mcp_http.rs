@@ -433,7 +433,8 @@ async fn sixteen_base64_images_of_4_mb_fit_in_one_call() {
 
 #[tokio::test]
 async fn the_rate_limit_answers_429_with_retry_after() {
-    let served = Served::start().await;
+    let settings = json!({"mcp_http": {"rate_per_second": 20.0, "rate_burst": 200}});
+    let served = Served::start_with(&["--http", "127.0.0.1:0"], settings).await;
     let client = reqwest::Client::new();
     let url = format!("{}/metrics", served.base);
     let started = std::time::Instant::now();

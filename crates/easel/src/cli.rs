@@ -677,7 +677,8 @@ async fn serve_mcp_http(addr: SocketAddr, allow_remote: bool) -> Result<()> {
             on_ctrl_c.cancel();
         }
     });
-    http::serve_http(config, listener, token, http::Limits::default(), shutdown).await
+    let limits = http::Limits::from_settings(&config.mcp_http);
+    http::serve_http(config, listener, token, limits, shutdown).await
 }
 
 /// The one command that prints a secret: the user's own MCP HTTP token, on stdout.

@@ -150,6 +150,12 @@ pub struct McpHttp {
     /// Extra `Host` names it answers to (for `--allow-remote`); loopback names always work.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// Requests per second per token, sustained (default 100).
+    #[serde(default)]
+    pub rate_per_second: Option<f64>,
+    /// Requests per token allowed at once above the sustained rate (default 2000).
+    #[serde(default)]
+    pub rate_burst: Option<u32>,
 }
 
 /// Everything the core needs to run, validated.

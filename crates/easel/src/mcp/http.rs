@@ -117,7 +117,8 @@ fn headless_hint(e: Error) -> Error {
     }
 }
 
-/// The endpoint's limits. The defaults fit 16 base64 images of 4 MB in one call.
+/// The endpoint's limits. The defaults fit 16 base64 images of 4 MB in one call, and 64 agents each
+/// making 20 quick calls at once (a runaway client is still stopped after a few seconds).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_body_bytes: usize,
@@ -129,10 +130,24 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 96 * 1024 * 1024,
             rate: RateLimit {
-                per_second: 20.0,
-                burst: 200,
+                per_second: 100.0,
+                burst: 2000,
             },
         }
+    }
+}
+
+impl Limits {
+    /// The defaults with the settings' rate (`mcp_http.rate_per_second`, `mcp_http.rate_burst`).
+    pub fn from_settings(settings: &crate::config::McpHttp) -> Limits {
+        let mut limits = Limits::default();
+        if let Some(per_second) = settings.rate_per_second.filter(|r| *r > 0.0) {
+            limits.rate.per_second = per_second;
+        }
+        if let Some(burst) = settings.rate_burst.filter(|b| *b > 0) {
+            limits.rate.burst = burst;
+        }
+        limits
     }
 }
 
