@@ -269,16 +269,7 @@ async fn sessions_continue_from_any_turn_and_branch() {
     )
     .await;
     assert!(!is_error(&branch), "{}", text(&branch));
-    let tree = call(&peer, "get_session", json!({"id": sid}))
-        .await
-        .structured_content
-        .unwrap();
-    let children = tree["turns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["parent_id"] == t1.as_str())
-        .count();
+    let children = children_of(&peer, &sid, &t1).await;
     assert_eq!(children, 2, "a branch from turn 1");
 
     let listed = call(&peer, "list_sessions", json!({}))

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::mcp::*;
 use fake_openai::Fault;
-use rmcp::model::{CallToolRequestParams, ClientRequest, GetPromptRequestParams, Request};
-use rmcp::service::PeerRequestOptions;
+use rmcp::model::GetPromptRequestParams;
 use serde_json::json;
 
 #[tokio::test]
@@ -108,27 +107,7 @@ async fn streamed_partials_are_reported_as_progress() {
 async fn cancelling_the_request_stops_the_upstream_call() {
     let env = Env::new().await;
     let peer = env.connect(true).await;
-    env.fake.push_fault(Fault::Delay { ms: 30_000 });
-    let args = json!({"prompt": "never mind"}).as_object().unwrap().clone();
-    let request = ClientRequest::CallToolRequest(Request::new(
-        CallToolRequestParams::new("generate_image").with_arguments(args),
-    ));
-    let handle = peer
-        .send_cancellable_request(request, PeerRequestOptions::no_options())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    handle.cancel(Some("user pressed stop".into())).await.unwrap();
-    let jobs = call(&peer, "list_jobs", json!({})).await;
-    let id = jobs.structured_content.unwrap()["jobs"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while job_state(&peer, &id).await != "cancelled" {
-        assert!(Instant::now() < deadline, "job {id} not cancelled");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    cancel_a_slow_call(&peer, &env.fake).await;
     assert!(env.library_files().is_empty(), "nothing saved");
 }
 

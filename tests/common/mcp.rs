@@ -222,10 +222,6 @@ fn ok(result: CallToolResult) -> CallToolResult {
 /// a call that outlives wait_seconds (progress arrives, wait_job delivers), and a cancelled request
 /// that stops the upstream call. `recorder` is the handler of `peer`.
 pub async fn agent_scenario(peer: &rmcp::Peer<RoleClient>, recorder: &Recorder, fake: &FakeOpenAi) {
-    use rmcp::model::{ClientRequest, Request};
-    use rmcp::service::PeerRequestOptions;
-    use std::time::{Duration, Instant};
-
     let session = ok(call(peer, "start_session", json!({"name": "scenario"})).await);
     let sid = session.structured_content.unwrap()["id"].as_str().unwrap().to_string();
     let first = ok(call(
@@ -251,15 +247,7 @@ pub async fn agent_scenario(peer: &rmcp::Peer<RoleClient>, recorder: &Recorder, 
         json!({"session_id": sid, "prompt": "in snow", "from_turn": turn1, "return": "link"}),
     )
     .await);
-    let tree = ok(call(peer, "get_session", json!({ "id": sid })).await)
-        .structured_content
-        .unwrap();
-    let children = tree["turns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["parent_id"] == json!(turn1))
-        .count();
+    let children = children_of(peer, &sid, &turn1).await;
     assert_eq!(children, 2, "turn 1 has two children (a branch): {tree}");
 
     let mask = data_url(&png(1024, 1024, 255));
@@ -290,6 +278,30 @@ pub async fn agent_scenario(peer: &rmcp::Peer<RoleClient>, recorder: &Recorder, 
     let notes = recorder.progress.lock().unwrap().len() - before;
     assert!(notes >= 2, "progress notifications arrived while waiting ({notes})");
 
+    cancel_a_slow_call(peer, fake).await;
+}
+
+/// How many turns of session `sid` continue from `turn` (two or more: a branch).
+pub async fn children_of(peer: &rmcp::Peer<RoleClient>, sid: &str, turn: &str) -> usize {
+    let tree = ok(call(peer, "get_session", json!({ "id": sid })).await)
+        .structured_content
+        .unwrap();
+    tree["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["parent_id"] == json!(turn))
+        .count()
+}
+
+/// Start a generate call that the fake holds for 30 s, cancel the request (notifications/cancelled),
+/// and wait until its job is cancelled (which only happens once the upstream call is dropped).
+/// The job id.
+pub async fn cancel_a_slow_call(peer: &rmcp::Peer<RoleClient>, fake: &FakeOpenAi) -> String {
+    use rmcp::model::{ClientRequest, Request};
+    use rmcp::service::PeerRequestOptions;
+    use std::time::{Duration, Instant};
+
     fake.push_fault(fake_openai::Fault::Delay { ms: 30_000 });
     let args = json!({"prompt": "cancel me"}).as_object().unwrap().clone();
     let request = ClientRequest::CallToolRequest(Request::new(
@@ -308,4 +320,5 @@ pub async fn agent_scenario(peer: &rmcp::Peer<RoleClient>, recorder: &Recorder, 
         assert!(Instant::now() < deadline, "job {id} not cancelled");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    id
 }
