@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connect;
 pub mod cost;
 pub mod error;
 pub mod imaging;
@@ -15,6 +16,7 @@ pub mod metadata;
 pub mod models;
 pub mod openai;
 pub mod session;
+pub mod settings;
 pub mod thumbs;
 
 pub use error::{Error, Result};
