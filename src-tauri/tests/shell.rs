@@ -352,3 +352,43 @@ fn settings_are_read_and_saved_keeping_other_keys() {
         "gpt-image-1.5"
     );
 }
+
+#[test]
+fn easel_studio_mcp_serves_stdio_without_a_display() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_easel-studio"))
+        .arg("mcp")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("EASEL_LIBRARY", dir.path().join("library"))
+        .env("EASEL_SETTINGS", dir.path().join("settings.json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18","capabilities":{{}},"clientInfo":{{"name":"shell-test","version":"0"}}}}}}"#
+    )
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON-RPC on stdout ({e}): {line}"));
+    assert_eq!(answer["id"], 1);
+    assert!(answer["result"]["serverInfo"]["name"].is_string(), "{answer}");
+    assert!(answer["result"]["capabilities"]["tools"].is_object(), "{answer}");
+    drop(stdin); // end of input: the server stops
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        dir.path().join("library/.easel/library.db").exists(),
+        "it opened the library"
+    );
+}
