@@ -163,15 +163,15 @@ fn gallery_search_star_trash_restore_and_detail() {
         json!({"query": {"text": "fox", "limit": 1, "offset": 1}}),
     );
     assert_eq!((page["total"].as_u64(), page["offset"].as_u64()), (Some(2), Some(1)));
-    assert_eq!(ids(&page), [fox.clone()]);
+    assert_eq!(ids(&page), [fox.as_str()]);
     let by_model = rig.ok("gallery_page", json!({"query": {"model": "gpt-image-1"}}));
-    assert_eq!(ids(&by_model), [owl.clone()]);
+    assert_eq!(ids(&by_model), [owl.as_str()]);
     // 10:01:30 to 10:02:30 UTC
     let dated = rig.ok(
         "gallery_page",
         json!({"query": {"from_ms": 1796032890000_i64, "to_ms": 1796032950000_i64}}),
     );
-    assert_eq!(ids(&dated), [owl.clone()]);
+    assert_eq!(ids(&dated), [owl.as_str()]);
 
     let starred = rig.ok("set_starred", json!({"ids": [owl, fox], "starred": true}));
     assert_eq!(starred.as_array().unwrap().len(), 2);
@@ -184,7 +184,7 @@ fn gallery_search_star_trash_restore_and_detail() {
     assert_eq!(rig.ok("trash_images", json!({"ids": [fox]})), 1);
     assert_eq!(
         ids(&rig.ok("gallery_page", json!({"query": {"text": "fox"}}))),
-        [fox2.clone()]
+        [fox2.as_str()]
     );
     let trash = rig.ok("gallery_page", json!({"query": {"trashed": true}}));
     assert_eq!(
