@@ -34,8 +34,11 @@ impl Rig {
     fn new() -> Rig {
         let dir = tempfile::tempdir().unwrap();
         let fake = tauri::async_runtime::block_on(FakeOpenAi::start()).unwrap();
-        // a provider of its own, so the keychain entry is this test's alone
-        let provider = format!("shell-test-{}", std::process::id());
+        // a provider of its own, so the keychain entry is this test's alone (tests run in parallel
+        // and each rig deletes its entry when dropped)
+        static RIGS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = RIGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let provider = format!("shell-test-{}-{n}", std::process::id());
         let settings = dir.path().join("settings.json");
         std::fs::write(
             &settings,
