@@ -63,6 +63,9 @@ function generated(i: number): Tile {
   };
 }
 
+/** Every tenth image, from the fourth on, belongs to one session. */
+const sessionOf = (id: string) => (/^img\d*3$/.test(id) ? 's_fox' : null);
+
 function* everything(): Generator<Tile> {
   for (const t of added) yield { ...t, starred: starred.has(t.id), trashed: trashed.has(t.id) };
   for (let i = 0; i < (config.images ?? 0); i++) {
@@ -84,6 +87,7 @@ function search(q: Args) {
   for (const t of everything()) {
     if (t.trashed !== !!q['trashed']) continue;
     if (q['model'] && t.model !== q['model']) continue;
+    if (q['session_id'] && sessionOf(t.id) !== q['session_id']) continue;
     if (q['starred'] === true && !t.starred) continue;
     if (typeof q['from_ms'] === 'number' && t.created_ms < q['from_ms']) continue;
     if (typeof q['to_ms'] === 'number' && t.created_ms >= q['to_ms']) continue;
@@ -131,10 +135,10 @@ function answer(cmd: string, args: Args): unknown {
         operation: 'generate',
         format: 'png',
         bytes: 1_234_567,
-        session_id: null,
+        session_id: sessionOf(t.id),
         turn_id: null,
         tags: [],
-        session_name: null,
+        session_name: sessionOf(t.id) ? 'Fox studies' : null,
         meta: { params: { quality: 'high', size: '1024x1024' }, request_id: 'req_mock' },
       };
     }
@@ -160,7 +164,7 @@ function answer(cmd: string, args: Args): unknown {
       return n;
     }
     case 'filter_options':
-      return { models: MODELS.map((m) => ({ id: m, label: m })), sessions: [] };
+      return { models: MODELS.map((m) => ({ id: m, label: m })), sessions: [{ id: 's_fox', label: 'Fox studies' }] };
     case 'providers':
       return providers();
     case 'set_key':

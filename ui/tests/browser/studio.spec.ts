@@ -129,6 +129,12 @@ test('keyboard: arrows move, space previews, s stars, Delete trashes; the trash 
 
   await page.getByRole('navigation').getByRole('button', { name: 'Gallery' }).click();
   await expect(page.getByTestId('count')).toHaveText('30 images');
+
+  // the detail panel opens the image's session: img3, img13, img23 belong to it
+  await page.locator('#tile-img13').click();
+  await page.getByTestId('detail-panel').getByRole('button', { name: 'Show session' }).click();
+  await expect(page.getByTestId('count')).toHaveText('3 images');
+  await expect(page.getByLabel('Session')).toHaveValue('s_fox');
   expect(pageErrors).toEqual([]);
 });
 
