@@ -12,7 +12,9 @@ use easel::config::{Provider, ProviderKind};
 use easel::imaging::InputImage;
 use easel::keys::ApiKey;
 use easel::models::{Background, ImageParams, Moderation, OutputFormat, Quality, Size};
-use easel::openai::{ClientOptions, Control, EditRequest, Progress, RespondRequest, RetryPolicy, VariationRequest};
+use easel::openai::{
+    Client, ClientOptions, Control, EditRequest, Progress, RespondRequest, RetryPolicy, VariationRequest,
+};
 use fake_openai::Fault;
 
 fn size(s: &str) -> Size {
@@ -717,4 +719,54 @@ async fn cancellation_stops_the_call_at_once() {
         Err(Error::Cancelled)
     ));
     assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn connection_check_is_one_unbilled_get_and_reports_a_bad_key() {
+    let fake = fake().await;
+    let ok = client(&fake)
+        .check_connection(&tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(ok.url, format!("{}/models", fake.base_url()));
+    assert!(ok.request_id.is_some_and(|id| id.starts_with("req_")));
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1, "no retry, no image");
+    assert_eq!((reqs[0].method.as_str(), reqs[0].path.as_str()), ("GET", "/v1/models"));
+    assert_eq!(
+        reqs[0].header("authorization"),
+        Some(format!("Bearer {}", fake.api_key()).as_str())
+    );
+
+    let wrong = Client::new(Provider::openai(fake.base_url()), ApiKey::new("sk-wrong-key-1234")).unwrap();
+    let e = wrong
+        .check_connection(&tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
+    assert!(
+        !e.to_string().contains("sk-wrong-key-1234"),
+        "the key is never echoed: {e}"
+    );
+    assert_eq!(fake.requests().len(), 2, "a rejected key is not retried");
+
+    let azure = Client::new(
+        azure(&fake, Some("gpt-image-1"), None),
+        ApiKey::new(fake.azure_api_key()),
+    )
+    .unwrap();
+    azure
+        .check_connection(&tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap();
+    let last = fake.requests().pop().unwrap();
+    assert_eq!(last.path, "/openai/v1/models");
+    assert!(last.header("api-key").is_some());
+
+    let nowhere = Client::new(Provider::openai("http://127.0.0.1:9/v1"), ApiKey::new("sk-x")).unwrap();
+    let e = nowhere
+        .check_connection(&tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Connect { .. }), "{e:?}");
 }

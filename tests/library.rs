@@ -88,6 +88,18 @@ fn search_star_trash_restore_and_empty() {
         "FTS syntax in user text is harmless"
     );
     assert_eq!(lib.search(&Query::default()).unwrap().len(), 3);
+    let one_page = Query {
+        limit: Some(1),
+        offset: 1,
+        ..text("fox")
+    };
+    assert_eq!(lib.search(&one_page).unwrap().len(), 1);
+    assert_eq!(
+        lib.search_count(&one_page).unwrap(),
+        2,
+        "the count ignores limit and offset"
+    );
+    assert_eq!(lib.search_count(&Query::default()).unwrap(), 3);
 
     lib.star(&owl.id, true).unwrap();
     let starred = Query {
@@ -109,6 +121,8 @@ fn search_star_trash_restore_and_empty() {
         ..Query::default()
     };
     assert_eq!(ids(&lib.search(&trash).unwrap()), vec![fox.id.clone()]);
+    assert_eq!(lib.search_count(&trash).unwrap(), 1);
+    assert_eq!(lib.search_count(&starred).unwrap(), 1);
 
     let restored = lib.restore(&fox.id).unwrap();
     assert_eq!(restored.path, fox.path);

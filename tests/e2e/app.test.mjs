@@ -2,7 +2,9 @@
 // WebKitGTK window, driven over W3C WebDriver by tauri-driver + WebKitWebDriver.
 // Run it inside scripts/with-session.sh --display (virtual X server, private D-Bus, keyring);
 // `make test-e2e` builds the binary and does that (EASEL_APP names the binary to test).
-// The app gets throwaway config/data/library folders and no OpenAI credentials.
+// The app gets throwaway config/data/library folders and no OpenAI credentials: its provider is a
+// fake-openai server, its key is typed into the setup screen (landing in the session's keychain), and
+// the `easel` CLI, run beside it on the same library, plays the other process whose images appear live.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,11 @@ let driver;
 let base;
 let session;
 let home;
+let fake;
+let fakeUrl;
+let env;
+const binDir = path.dirname(application);
+const cli = path.join(binDir, 'easel');
 
 /** The environment the app runs in: isolated folders, nothing that could reach a real provider. */
 function appEnvironment() {
@@ -37,7 +44,28 @@ function appEnvironment() {
     XDG_DATA_HOME: path.join(home, 'data'),
     XDG_CACHE_HOME: path.join(home, 'cache'),
     EASEL_LIBRARY: path.join(home, 'library'),
+    OPENAI_BASE_URL: fakeUrl,
   };
+}
+
+/** Starts fake-openai on a free port; resolves with its base URL. */
+function startFake() {
+  return new Promise((resolve, reject) => {
+    fake = spawn(path.join(binDir, 'fake-openai'), ['--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    fake.once('error', reject);
+    let out = '';
+    fake.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    fake.once('exit', (code) => reject(new Error(`fake-openai exited (${code})`)));
+  });
+}
+
+/** Runs the `easel` CLI with the app's environment (same library, settings, keychain, provider). */
+function easel(...args) {
+  return execFileSync(cli, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function freePort() {
@@ -94,6 +122,38 @@ async function textOf(css) {
   return wd('GET', `/session/${session}/element/${id}/text`);
 }
 
+async function click(css) {
+  const [id] = await find(css);
+  assert.ok(id, `no element ${css}`);
+  await wd('POST', `/session/${session}/element/${id}/click`, {});
+}
+
+async function type(css, text) {
+  const [id] = await find(css);
+  assert.ok(id, `no element ${css}`);
+  await wd('POST', `/session/${session}/element/${id}/clear`, {});
+  if (text) await wd('POST', `/session/${session}/element/${id}/value`, { text });
+}
+
+/** Real key presses (WebDriver actions) to whatever has the focus. */
+async function press(...keys) {
+  const actions = keys.flatMap((value) => [
+    { type: 'keyDown', value },
+    { type: 'keyUp', value },
+  ]);
+  await wd('POST', `/session/${session}/actions`, { actions: [{ type: 'key', id: 'keyboard', actions }] });
+  await wd('DELETE', `/session/${session}/actions`);
+}
+
+const DELETE_KEY = '\uE017';
+
+async function screenshot(name) {
+  await painted();
+  const png = Buffer.from(await wd('GET', `/session/${session}/screenshot`), 'base64');
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+  writeFileSync(path.join(artifacts, name), png);
+}
+
 const script = (body, args = []) => wd('POST', `/session/${session}/execute/sync`, { script: body, args });
 
 /** Resolves once images and fonts have loaded and two frames have been painted since. */
@@ -117,6 +177,8 @@ before(async () => {
   assert.ok(existsSync(application), `desktop binary not found at ${application}: run \`make test-e2e\``);
   assert.ok(process.env.DISPLAY, 'no X display: run under scripts/with-session.sh --display');
   mkdirSync(artifacts, { recursive: true });
+  fakeUrl = await startFake();
+  env = appEnvironment();
 
   const port = await freePort();
   const nativePort = await freePort();
@@ -124,7 +186,7 @@ before(async () => {
   driver = spawn(
     'tauri-driver',
     ['--port', String(port), '--native-port', String(nativePort), '--native-driver', nativeDriver],
-    { stdio: ['ignore', log, log], env: appEnvironment() },
+    { stdio: ['ignore', log, log], env },
   );
   let spawnError;
   driver.on('error', (error) => (spawnError = error));
@@ -151,6 +213,7 @@ after(async () => {
     driver.kill('SIGTERM');
     await Promise.race([new Promise((r) => driver.once('exit', r)), sleep(5_000)]);
   }
+  if (fake && fake.exitCode === null) fake.kill('SIGTERM');
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -173,24 +236,103 @@ test('the UI comes from the embedded bundle, styled under the app CSP', async ()
   assert.deepEqual(await find('[role="alert"]'), [], 'the core answered app_info');
 });
 
-test('the empty gallery invites a first image, and a screenshot is kept', async () => {
-  assert.equal(await textOf('[data-testid="empty-gallery"] h3'), 'No images yet');
-  assert.match(await textOf('[data-testid="empty-gallery"] pre'), /^easel generate ".+"$/);
+test('first run without a key: the setup screen stores the key in the keychain', async () => {
+  await eventually('the setup screen', () => textOf('[data-testid="setup"] h2'));
+  assert.equal(await textOf('[data-testid="setup"] h2'), 'Welcome to Easel');
+  assert.equal(await textOf('[data-testid="key-status-openai"]'), 'not set');
+  assert.deepEqual(await find('[role="alert"]'), [], 'a friendly screen, not an error');
+  await screenshot('first-run.png');
+  assert.match(easel('keys', 'get-status', 'openai'), /^openai: not set/);
 
-  await painted();
-  const png = Buffer.from(await wd('GET', `/session/${session}/screenshot`), 'base64');
-  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
-  writeFileSync(path.join(artifacts, 'main-window.png'), png);
+  await type('input[aria-label="API key for openai"]', 'sk-fake-openai-key');
+  await click('[data-testid="key-form-openai"] button[type="submit"]');
+  await eventually('the setup screen to close', async () => ((await find('[data-testid="setup"]')).length ? undefined : true));
+  assert.equal(easel('keys', 'get-status', 'openai').trim(), 'openai: set (keychain)');
 });
 
-test('the window may call app_info and nothing from the Tauri core plugins', async () => {
+test('the empty gallery invites a first image, and a screenshot is kept', async () => {
+  assert.equal(await eventually('the empty gallery', () => textOf('[data-testid="empty-gallery"] h3')), 'No images yet');
+  assert.match(await textOf('[data-testid="empty-gallery"] pre'), /^easel generate ".+"$/);
+  await screenshot('main-window.png');
+});
+
+test('Settings tests the connection to the provider with the stored key', async () => {
+  await click('nav button:nth-child(3)');
+  await eventually('the provider card', () => textOf('[data-testid="key-status-openai"]'));
+  assert.equal(await textOf('[data-testid="key-status-openai"]'), 'set (keychain)');
+  await click('[data-testid="provider-openai"] button[type="button"]');
+  const message = await eventually('the connection test', () => textOf('[data-testid="key-message"]'));
+  assert.match(message, /^Connected in \d+ ms\.$/);
+  await screenshot('settings.png');
+  await click('nav button:nth-child(1)');
+});
+
+const PROMPT = 'a lighthouse on a cliff, e2e marker';
+const tileCss = `[role="option"][aria-label="${PROMPT}"]`;
+
+test('an image generated by the CLI appears in the gallery without a reload, with its thumbnail', async () => {
+  await eventually('the empty gallery', () => textOf('[data-testid="empty-gallery"] h3'));
+  const marker = await script('return (window.__e2eMarker = Math.random())');
+  const saved = easel('generate', PROMPT, '--size', '1024x1024', '--quality', 'low').trim();
+  const made = Date.now();
+  assert.ok(saved.startsWith(env.EASEL_LIBRARY), saved);
+  await eventually('the new tile', async () => ((await find(tileCss)).length ? true : undefined), 5_000);
+  const waited = Date.now() - made;
+  assert.ok(waited < 1_500, `appeared ${waited} ms after the CLI finished`);
+  assert.equal(await script('return window.__e2eMarker'), marker, 'the page was not reloaded');
+  assert.equal(await textOf('[data-testid="count"]'), '1 image');
+
+  // the thumbnail came through the easel: scheme under the CSP
+  const width = await eventually('the thumbnail to load', async () => {
+    const w = await script(`const img = document.querySelector('${tileCss} img'); return img && img.complete ? img.naturalWidth : 0;`);
+    return w > 0 ? w : undefined;
+  });
+  assert.ok(width > 0 && width <= 384, `thumbnail width ${width}`);
+});
+
+test('star it from the keyboard, find it by search, trash it and restore it', async () => {
+  await click(tileCss);
+  await eventually('the detail panel', () => textOf('[data-testid="detail-prompt"]'));
+  assert.equal(await textOf('[data-testid="detail-prompt"]'), PROMPT);
+  await press('s');
+  await eventually('the star badge', async () => ((await find(`${tileCss} [data-testid="star-badge"]`)).length ? true : undefined));
+  assert.match(easel('search', 'lighthouse', '--starred'), /lighthouse/, 'the star is in the shared library');
+
+  await type('[data-testid="search"]', 'zzzz');
+  await eventually('no matches', () => textOf('[data-testid="no-matches"]'));
+  await type('[data-testid="search"]', 'lightho');
+  await eventually('the search result', async () => ((await find(tileCss)).length ? true : undefined));
+  assert.equal(await textOf('[data-testid="count"]'), '1 image');
+  await type('[data-testid="search"]', '');
+
+  await click(tileCss);
+  await press(DELETE_KEY);
+  await eventually('the gallery to empty', async () => ((await textOf('[data-testid="count"]')) === '0 images' ? true : undefined));
+  assert.equal(easel('search', 'lighthouse').trim(), '', 'gone from the gallery for the CLI too');
+
+  await click('nav button:nth-child(2)');
+  await eventually('the trashed tile', async () => ((await find(tileCss)).length ? true : undefined));
+  await click(tileCss);
+  await eventually('the restore button', async () => ((await find('[data-testid="detail-panel"] button')).length ? true : undefined));
+  await screenshot('trash.png');
+  await click('[data-testid="detail-panel"] button');
+  await eventually('the empty trash', () => textOf('[data-testid="empty-trash"]'));
+
+  await click('nav button:nth-child(1)');
+  await eventually('the restored tile', async () => ((await find(tileCss)).length ? true : undefined));
+  assert.match(easel('search', 'lighthouse'), /lighthouse/);
+  await click(tileCss);
+  await screenshot('gallery.png');
+});
+
+test('the window may call its commands and nothing else from the Tauri core plugins', async () => {
   const outcomes = await wd('POST', `/session/${session}/execute/async`, {
     script: `const done = arguments[arguments.length - 1];
       const call = (cmd) => window.__TAURI_INTERNALS__.invoke(cmd, {}).then(() => 'allowed', (e) => 'denied: ' + e);
-      Promise.all(['app_info', 'plugin:app|version', 'plugin:window|title'].map(call)).then(done);`,
+      Promise.all(['app_info', 'providers', 'plugin:app|version', 'plugin:window|title', 'plugin:fs|read_file'].map(call)).then(done);`,
     args: [],
   });
   assert.equal(outcomes[0], 'allowed');
-  assert.match(outcomes[1], /^denied: .*not allowed/, outcomes[1]);
-  assert.match(outcomes[2], /^denied: .*not allowed/, outcomes[2]);
+  assert.equal(outcomes[1], 'allowed');
+  for (const denied of outcomes.slice(2)) assert.match(denied, /^denied: .*not (allowed|found)/, denied);
 });

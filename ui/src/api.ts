@@ -1,6 +1,8 @@
 // The only module that talks to the Rust side. Components import typed functions from here,
 // never `@tauri-apps/api` directly, so every command the UI relies on is listed in one place.
-import { invoke } from '@tauri-apps/api/core';
+// Types mirror the DTOs in src-tauri/src/commands.rs.
+import { convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 /** Mirrors `easel_studio::commands::AppInfo`. */
 export interface AppInfo {
@@ -14,4 +16,209 @@ export interface AppInfo {
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>('app_info');
+}
+
+// ------------------------------------------------------------------------------------ gallery
+
+export type Sort = 'newest' | 'oldest' | 'cost';
+
+/** `easel::library::Query`: every field optional; newest first, 200 per page by default. */
+export interface Query {
+  text?: string | null;
+  model?: string | null;
+  starred?: boolean | null;
+  session_id?: string | null;
+  /** Created at or after (ms since the epoch). */
+  from_ms?: number | null;
+  /** Created before (ms since the epoch). */
+  to_ms?: number | null;
+  trashed?: boolean;
+  sort?: Sort;
+  limit?: number;
+  offset?: number;
+}
+
+export interface Tile {
+  id: string;
+  prompt: string;
+  model: string;
+  width: number;
+  height: number;
+  created_ms: number;
+  cost_usd: number;
+  starred: boolean;
+  trashed: boolean;
+}
+
+export interface GalleryPage {
+  total: number;
+  offset: number;
+  tiles: Tile[];
+}
+
+export interface ImageDetail extends Tile {
+  path: string;
+  revised_prompt: string | null;
+  provider: string;
+  operation: string;
+  format: string;
+  bytes: number;
+  session_id: string | null;
+  turn_id: string | null;
+  tags: string[];
+  session_name: string | null;
+  /** The metadata embedded in the file (`easel::metadata::ImageMeta`). */
+  meta: Record<string, unknown> | null;
+}
+
+export interface Choice {
+  id: string;
+  label: string;
+}
+
+export interface FilterOptions {
+  models: Choice[];
+  sessions: Choice[];
+}
+
+export function galleryPage(query: Query): Promise<GalleryPage> {
+  return invoke<GalleryPage>('gallery_page', { query });
+}
+
+export function imageDetail(id: string): Promise<ImageDetail> {
+  return invoke<ImageDetail>('image_detail', { id });
+}
+
+export function setStarred(ids: string[], starred: boolean): Promise<Tile[]> {
+  return invoke<Tile[]>('set_starred', { ids, starred });
+}
+
+export function trashImages(ids: string[]): Promise<number> {
+  return invoke<number>('trash_images', { ids });
+}
+
+export function restoreImages(ids: string[]): Promise<number> {
+  return invoke<number>('restore_images', { ids });
+}
+
+export function emptyTrash(): Promise<number> {
+  return invoke<number>('empty_trash');
+}
+
+export function filterOptions(): Promise<FilterOptions> {
+  return invoke<FilterOptions>('filter_options');
+}
+
+/** URL of an image's gallery thumbnail (the shell's `easel:` scheme, by id only). */
+export function thumbUrl(id: string): string {
+  return convertFileSrc(`thumb/${id}`, 'easel');
+}
+
+/** URL of the full image. */
+export function imageUrl(id: string): string {
+  return convertFileSrc(`image/${id}`, 'easel');
+}
+
+/** `easel::library::Event`: a change from this app, the CLI or an MCP server. */
+export type LibraryEvent =
+  | { kind: 'image_added' | 'image_changed' | 'image_removed' | 'session_changed' | 'job_changed'; id: string }
+  | { kind: 'budget_changed' | 'reindexed' };
+
+export function onLibraryEvent(handler: (event: LibraryEvent) => void): Promise<UnlistenFn> {
+  return listen<LibraryEvent>('library-event', (e) => handler(e.payload));
+}
+
+// ---------------------------------------------------------------------------------- providers
+
+export type KeyState = 'environment' | 'keychain' | 'not_set';
+
+export interface ProviderStatus {
+  name: string;
+  kind: 'openai' | 'azure' | 'compatible';
+  base_url: string;
+  is_default: boolean;
+  key: KeyState;
+  problem: string | null;
+}
+
+export interface Providers {
+  demo: boolean;
+  providers: ProviderStatus[];
+}
+
+export interface ConnectionReport {
+  url: string;
+  ms: number;
+  request_id: string | null;
+}
+
+export function providers(): Promise<Providers> {
+  return invoke<Providers>('providers');
+}
+
+export function setKey(provider: string, key: string): Promise<Providers> {
+  return invoke<Providers>('set_key', { provider, key });
+}
+
+export function deleteKey(provider: string): Promise<Providers> {
+  return invoke<Providers>('delete_key', { provider });
+}
+
+export function testConnection(provider: string): Promise<ConnectionReport> {
+  return invoke<ConnectionReport>('test_connection', { provider });
+}
+
+// ----------------------------------------------------------------------------------- settings
+
+export interface Defaults {
+  model?: string | null;
+  size?: string | null;
+  quality?: string | null;
+  output_format?: string | null;
+}
+
+export interface Budget {
+  daily_usd?: number | null;
+  monthly_usd?: number | null;
+}
+
+/** `easel::settings::Choices`. */
+export interface Choices {
+  default_provider: string | null;
+  library: string | null;
+  defaults: Defaults;
+  budget: Budget;
+}
+
+export interface SettingsView {
+  choices: Choices;
+  settings_path: string;
+  library_root: string;
+  spent_today_usd: number;
+  spent_month_usd: number;
+}
+
+export function settings(): Promise<SettingsView> {
+  return invoke<SettingsView>('settings');
+}
+
+export function saveSettings(choices: Choices): Promise<SettingsView> {
+  return invoke<SettingsView>('save_settings', { choices });
+}
+
+// -------------------------------------------------------------------------------- MCP clients
+
+export type McpClient = 'claude_desktop' | 'claude_code' | 'cursor';
+
+/** `easel::connect::Connected`. */
+export interface Connected {
+  path: string;
+  backup: string | null;
+  /** false: the file already had this entry. */
+  changed: boolean;
+  snippet: string;
+}
+
+export function connectClient(client: McpClient): Promise<Connected> {
+  return invoke<Connected>('connect_client', { client });
 }

@@ -187,7 +187,11 @@ impl Config {
         Config::resolve(settings_path, file, &env)
     }
 
-    fn resolve(settings_path: PathBuf, file: SettingsFile, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+    pub(crate) fn resolve(
+        settings_path: PathBuf,
+        file: SettingsFile,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
         let mut providers = Vec::new();
         // The built-in OpenAI provider: always present, shaped by the SDKs' environment names.
         let mut openai = file
@@ -292,7 +296,7 @@ fn names(providers: &[Provider]) -> String {
     providers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-fn read_settings(path: &Path) -> Result<SettingsFile> {
+pub(crate) fn read_settings(path: &Path) -> Result<SettingsFile> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map_err(|e| Error::Config(format!("settings file {} is not valid: {e}", path.display()))),

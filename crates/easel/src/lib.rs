@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod connect;
 pub mod cost;
 pub mod download;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod metadata;
 pub mod models;
 pub mod openai;
 pub mod session;
+pub mod settings;
 pub mod thumbs;
 
 pub use error::{Error, Result};

@@ -120,6 +120,7 @@ enum Route {
     Files,
     File(String),
     FileContent(String),
+    Models,
 }
 
 fn route(method: &str, path: &str) -> Option<(Origin, Route)> {
@@ -152,6 +153,7 @@ fn route(method: &str, path: &str) -> Option<(Origin, Route)> {
         ("POST", ["images", "variations"]) if !origin.azure => Route::Variations,
         ("POST", ["responses"]) => Route::Responses,
         ("POST", ["files"]) => Route::Files,
+        ("GET", ["models"]) => Route::Models,
         ("GET" | "DELETE", ["files", id]) => Route::File(id.to_string()),
         ("GET", ["files", id, "content"]) => Route::FileContent(id.to_string()),
         _ => return None,
@@ -238,8 +240,18 @@ async fn answer(state: &Shared, rec: &Recorded, multipart_error: Option<String>)
         Route::File(id) if rec.method == "DELETE" => files::delete(&call, id),
         Route::File(id) => files::retrieve(&call, id),
         Route::FileContent(id) => files::content(&call, id),
+        Route::Models => Ok(list_models()),
     };
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `GET /v1/models`: the image models this fake serves, in the API's list shape.
+fn list_models() -> Response {
+    let data: Vec<Value> = crate::models::MODELS
+        .iter()
+        .map(|m| serde_json::json!({"id": m.id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}))
+        .collect();
+    axum::Json(serde_json::json!({"object": "list", "data": data})).into_response()
 }
 
 fn has_query_key(rec: &Recorded, key: &str) -> bool {
@@ -299,6 +311,8 @@ mod tests {
         assert_eq!(origin.deployment.as_deref(), Some("gpt-image-1"));
         assert!(route("POST", "/openai/v1/images/variations").is_none());
         assert!(route("GET", "/v1/images/generations").is_none());
+        assert_eq!(route("GET", "/v1/models").map(|r| r.1), Some(Route::Models));
+        assert_eq!(route("GET", "/openai/v1/models").map(|r| r.1), Some(Route::Models));
         assert_eq!(
             route("GET", "/v1/files/file-1/content").map(|r| r.1),
             Some(Route::FileContent("file-1".into()))

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { describeBuild, errorMessage, formatVersion, generateCommand, shellQuote } from './format';
+import {
+  countLabel,
+  dayEndMs,
+  dayStartMs,
+  describeBuild,
+  errorMessage,
+  formatBytes,
+  formatCost,
+  formatDate,
+  formatVersion,
+  generateCommand,
+  shellQuote,
+} from './format';
 
 describe('formatVersion', () => {
   it('prefixes a bare semver with v', () => {
@@ -47,5 +59,34 @@ describe('errorMessage', () => {
   it('falls back for anything else', () => {
     expect(errorMessage(42)).toBe('Unknown error');
     expect(errorMessage(null)).toBe('Unknown error');
+  });
+});
+
+describe('gallery formatting', () => {
+  it('formats costs with cents precision that matches their size', () => {
+    expect(formatCost(0.042)).toBe('$0.042');
+    expect(formatCost(12.5)).toBe('$12.50');
+    expect(formatCost(0)).toBe('$0');
+    expect(formatCost(null)).toBe('—');
+    expect(formatCost(Number.NaN)).toBe('—');
+  });
+
+  it('formats sizes and counts', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(640 * 1024)).toBe('640 KB');
+    expect(formatBytes(1_234_567)).toBe('1.2 MB');
+    expect(countLabel(1)).toBe('1 image');
+    expect(countLabel(100_000)).toBe('100,000 images');
+  });
+
+  it('turns date inputs into a local [start, next day) range', () => {
+    const start = dayStartMs('2026-11-30')!;
+    expect(new Date(start).getDate()).toBe(30);
+    expect(new Date(start).getHours()).toBe(0);
+    expect(dayEndMs('2026-11-30')! - start).toBeGreaterThanOrEqual(23 * 3600_000); // DST-safe
+    expect(new Date(dayEndMs('2026-12-31')!).getFullYear()).toBe(2027);
+    expect(dayStartMs('')).toBeNull();
+    expect(dayStartMs('30/11/2026')).toBeNull();
+    expect(formatDate(new Date(2026, 10, 30, 9, 5).getTime())).toBe('2026-11-30 09:05');
   });
 });

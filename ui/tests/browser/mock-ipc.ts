@@ -1,21 +1,231 @@
-// Runs in the page before the app: routes `invoke` through `mockIPC` from @tauri-apps/api.
+// Runs in the page before the app: routes `invoke` through `mockIPC` from @tauri-apps/api, with a
+// small in-memory core behind it (a library of `images` generated items, keys, settings).
 // The answers come from `window.__EASEL_MOCK__`, set by an earlier init script (see fixtures.ts).
-import { mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import { mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 
-interface MockConfig {
+export interface MockConfig {
   appInfo?: { name: string; version: string; core_version: string };
   failWith?: string;
+  /** How many images the fake library holds (generated on demand). */
+  images?: number;
+  /** Whether the default provider has a key. */
+  keySet?: boolean;
+  demo?: boolean;
 }
 
-const target = window as unknown as { __EASEL_MOCK__?: MockConfig; __EASEL_CALLS__: string[] };
-const config = target.__EASEL_MOCK__ ?? {};
+interface Tile {
+  id: string;
+  prompt: string;
+  model: string;
+  width: number;
+  height: number;
+  created_ms: number;
+  cost_usd: number;
+  starred: boolean;
+  trashed: boolean;
+}
+
+type Args = Record<string, unknown>;
+
+const target = window as unknown as {
+  __EASEL_MOCK__?: MockConfig;
+  __EASEL_CALLS__: string[];
+  __EASEL_ADD__: (prompt: string) => Promise<string>;
+};
+const config: MockConfig = { keySet: true, images: 0, ...target.__EASEL_MOCK__ };
 target.__EASEL_CALLS__ = [];
 
-mockIPC((cmd) => {
-  target.__EASEL_CALLS__.push(cmd);
-  if (cmd === 'app_info') {
-    if (config.failWith) throw new Error(config.failWith);
-    return config.appInfo;
+const SUBJECTS = ['red fox in the snow', 'lighthouse at dusk', 'owl at night', 'city skyline', 'bowl of lemons'];
+const MODELS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1'];
+const BASE_MS = Date.UTC(2026, 10, 30, 12, 0, 0);
+
+const starred = new Set<string>();
+const trashed = new Set<string>();
+const deleted = new Set<string>();
+const added: Tile[] = [];
+let keySet = !!config.keySet;
+const connected = new Set<string>();
+let choices = { default_provider: 'openai', library: null, defaults: {}, budget: {} } as Record<string, unknown>;
+
+function generated(i: number): Tile {
+  const id = `img${i}`;
+  return {
+    id,
+    prompt: `${SUBJECTS[i % SUBJECTS.length]} #${i}`,
+    model: MODELS[i % MODELS.length]!,
+    width: 1024,
+    height: 1024,
+    created_ms: BASE_MS - i * 60_000,
+    cost_usd: 0.04 + (i % 7) / 100,
+    starred: starred.has(id),
+    trashed: trashed.has(id),
+  };
+}
+
+/** Every tenth image, from the fourth on, belongs to one session. */
+const sessionOf = (id: string) => (/^img\d*3$/.test(id) ? 's_fox' : null);
+
+function* everything(): Generator<Tile> {
+  for (const t of added) yield { ...t, starred: starred.has(t.id), trashed: trashed.has(t.id) };
+  for (let i = 0; i < (config.images ?? 0); i++) {
+    if (!deleted.has(`img${i}`)) yield generated(i);
   }
-  throw new Error(`command not mocked in browser tests: ${cmd}`);
-});
+}
+
+function find(id: string): Tile | undefined {
+  for (const t of everything()) if (t.id === id) return t;
+  return undefined;
+}
+
+function search(q: Args) {
+  const words = String(q['text'] ?? '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  const matches: Tile[] = [];
+  for (const t of everything()) {
+    if (t.trashed !== !!q['trashed']) continue;
+    if (q['model'] && t.model !== q['model']) continue;
+    if (q['session_id'] && sessionOf(t.id) !== q['session_id']) continue;
+    if (q['starred'] === true && !t.starred) continue;
+    if (typeof q['from_ms'] === 'number' && t.created_ms < q['from_ms']) continue;
+    if (typeof q['to_ms'] === 'number' && t.created_ms >= q['to_ms']) continue;
+    const haystack = t.prompt.toLowerCase().split(/[^\p{L}\p{N}]+/u);
+    if (!words.every((w) => haystack.some((h) => h.startsWith(w)))) continue;
+    matches.push(t);
+  }
+  if (q['sort'] === 'oldest') matches.reverse();
+  const offset = Number(q['offset'] ?? 0);
+  const limit = Number(q['limit'] ?? 200);
+  return { total: matches.length, offset, tiles: matches.slice(offset, offset + limit) };
+}
+
+function providers() {
+  return {
+    demo: !!config.demo,
+    providers: [
+      {
+        name: 'openai',
+        kind: 'openai',
+        base_url: 'https://api.openai.com/v1',
+        is_default: true,
+        key: keySet ? 'keychain' : 'not_set',
+        problem: null,
+      },
+    ],
+  };
+}
+
+function answer(cmd: string, args: Args): unknown {
+  switch (cmd) {
+    case 'app_info':
+      if (config.failWith) throw new Error(config.failWith);
+      return config.appInfo;
+    case 'gallery_page':
+      return search(args['query'] as Args);
+    case 'image_detail': {
+      const t = find(String(args['id']));
+      if (!t) throw `unknown image id '${String(args['id'])}'`;
+      return {
+        ...t,
+        path: `/home/me/Pictures/Easel/2026/11/${t.id}.png`,
+        revised_prompt: null,
+        provider: 'openai',
+        operation: 'generate',
+        format: 'png',
+        bytes: 1_234_567,
+        session_id: sessionOf(t.id),
+        turn_id: null,
+        tags: [],
+        session_name: sessionOf(t.id) ? 'Fox studies' : null,
+        meta: { params: { quality: 'high', size: '1024x1024' }, request_id: 'req_mock' },
+      };
+    }
+    case 'set_starred': {
+      const ids = args['ids'] as string[];
+      for (const id of ids) {
+        if (args['starred']) starred.add(id);
+        else starred.delete(id);
+      }
+      return ids.map((id) => find(id));
+    }
+    case 'trash_images':
+      for (const id of args['ids'] as string[]) trashed.add(id);
+      return (args['ids'] as string[]).length;
+    case 'restore_images':
+      for (const id of args['ids'] as string[]) trashed.delete(id);
+      return (args['ids'] as string[]).length;
+    case 'empty_trash': {
+      const n = trashed.size;
+      for (const id of trashed) deleted.add(id);
+      for (let i = added.length - 1; i >= 0; i--) if (trashed.has(added[i]!.id)) added.splice(i, 1);
+      trashed.clear();
+      return n;
+    }
+    case 'filter_options':
+      return { models: MODELS.map((m) => ({ id: m, label: m })), sessions: [{ id: 's_fox', label: 'Fox studies' }] };
+    case 'providers':
+      return providers();
+    case 'set_key':
+      keySet = true;
+      return providers();
+    case 'delete_key':
+      keySet = false;
+      return providers();
+    case 'test_connection':
+      if (!keySet) throw "no API key for provider 'openai'";
+      return { url: 'https://api.openai.com/v1/models', ms: 42, request_id: 'req_1' };
+    case 'settings':
+      return {
+        choices,
+        settings_path: '/home/me/.local/share/app.easel.studio/settings.json',
+        library_root: '/home/me/Pictures/Easel',
+        spent_today_usd: 0.42,
+        spent_month_usd: 3.1,
+      };
+    case 'save_settings':
+      choices = args['choices'] as Record<string, unknown>;
+      return answer('settings', {});
+    case 'connect_client': {
+      const client = String(args['client']);
+      const first = !connected.has(client);
+      connected.add(client);
+      return {
+        path: client === 'cursor' ? '/home/me/.cursor/mcp.json' : `/home/me/${client}.json`,
+        backup: first ? `/home/me/${client}.json.easel-backup-20261130-120000` : null,
+        changed: first,
+        snippet: '{\n  "mcpServers": {\n    "easel": {\n      "command": "/usr/bin/easel-studio",\n      "args": ["mcp"]\n    }\n  }\n}',
+      };
+    }
+    default:
+      throw new Error(`command not mocked in browser tests: ${cmd}`);
+  }
+}
+
+mockConvertFileSrc('windows'); // http://easel.localhost/…: a URL Playwright can intercept and count
+mockIPC(
+  (cmd, payload) => {
+    target.__EASEL_CALLS__.push(cmd);
+    return answer(cmd, (payload ?? {}) as Args);
+  },
+  { shouldMockEvents: true },
+);
+
+/** Another process (the CLI, an MCP server) adds an image: the core's change event follows. */
+target.__EASEL_ADD__ = async (prompt: string) => {
+  const id = `new${added.length}`;
+  added.unshift({
+    id,
+    prompt,
+    model: 'gpt-image-2',
+    width: 1024,
+    height: 1024,
+    created_ms: Date.now(),
+    cost_usd: 0.05,
+    starred: false,
+    trashed: false,
+  });
+  await emit('library-event', { kind: 'image_added', id });
+  return id;
+};

@@ -50,39 +50,46 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// The `WHERE` clause (without the keyword) and its arguments for a query's filters.
+fn filters(q: &Query) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut args: Vec<Value> = Vec::new();
+    sql.push_str(if q.trashed {
+        "trashed_ms IS NOT NULL"
+    } else {
+        "trashed_ms IS NULL"
+    });
+    if let Some(fts) = q.text.as_deref().and_then(fts_query) {
+        sql.push_str(" AND rowid IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)");
+        args.push(fts.into());
+    }
+    if let Some(m) = &q.model {
+        sql.push_str(" AND model = ?");
+        args.push(m.clone().into());
+    }
+    if let Some(s) = q.starred {
+        sql.push_str(" AND starred = ?");
+        args.push((s as i64).into());
+    }
+    if let Some(s) = &q.session_id {
+        sql.push_str(" AND session_id = ?");
+        args.push(s.clone().into());
+    }
+    if let Some(t) = q.from_ms {
+        sql.push_str(" AND created_ms >= ?");
+        args.push(t.into());
+    }
+    if let Some(t) = q.to_ms {
+        sql.push_str(" AND created_ms < ?");
+        args.push(t.into());
+    }
+    (sql, args)
+}
+
 impl Library {
     pub fn search(&self, q: &Query) -> Result<Vec<ImageRecord>> {
-        let mut sql = format!("SELECT {COLUMNS} FROM images WHERE ");
-        let mut args: Vec<Value> = Vec::new();
-        sql.push_str(if q.trashed {
-            "trashed_ms IS NOT NULL"
-        } else {
-            "trashed_ms IS NULL"
-        });
-        if let Some(fts) = q.text.as_deref().and_then(fts_query) {
-            sql.push_str(" AND rowid IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)");
-            args.push(fts.into());
-        }
-        if let Some(m) = &q.model {
-            sql.push_str(" AND model = ?");
-            args.push(m.clone().into());
-        }
-        if let Some(s) = q.starred {
-            sql.push_str(" AND starred = ?");
-            args.push((s as i64).into());
-        }
-        if let Some(s) = &q.session_id {
-            sql.push_str(" AND session_id = ?");
-            args.push(s.clone().into());
-        }
-        if let Some(t) = q.from_ms {
-            sql.push_str(" AND created_ms >= ?");
-            args.push(t.into());
-        }
-        if let Some(t) = q.to_ms {
-            sql.push_str(" AND created_ms < ?");
-            args.push(t.into());
-        }
+        let (filter, mut args) = filters(q);
+        let mut sql = format!("SELECT {COLUMNS} FROM images WHERE {filter}");
         sql.push_str(match q.sort {
             Sort::Newest => " ORDER BY created_ms DESC, id DESC",
             Sort::Oldest => " ORDER BY created_ms ASC, id ASC",
@@ -96,6 +103,18 @@ impl Library {
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| from_row(&root, r))?;
             rows.collect()
+        })
+    }
+
+    /// How many images match `q`'s filters in all (its sort, limit and offset are ignored): what a
+    /// paged gallery needs to size its scroll area.
+    pub fn search_count(&self, q: &Query) -> Result<u64> {
+        let (filter, args) = filters(q);
+        let sql = format!("SELECT count(*) FROM images WHERE {filter}");
+        self.db.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
         })
     }
 }

@@ -157,6 +157,15 @@ pub struct Client {
     transport: Transport,
 }
 
+/// A successful connection test.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// Where the test went (holds no secret).
+    pub url: String,
+    pub request_id: Option<String>,
+    pub elapsed: Duration,
+}
+
 impl Client {
     pub fn new(provider: Provider, key: ApiKey) -> Result<Client> {
         Client::with_options(provider, key, ClientOptions::default())
@@ -302,6 +311,18 @@ impl Client {
         let answer = self.send(Endpoint::Responses, Payload::Json(json), &extra, ctl).await?;
         self.finish(model, &req.params, req.prompt.len(), req.images.len(), answer, ctl)
             .await
+    }
+
+    /// Test the connection and the key with the cheapest authenticated call (`GET models`): no image is
+    /// made and nothing is billed. Failures are the usual errors (bad key, unreachable server, …).
+    pub async fn check_connection(&self, cancel: &CancellationToken) -> Result<Connection> {
+        let started = std::time::Instant::now();
+        let answer = self.transport.get_once(Endpoint::Models, cancel).await?;
+        Ok(Connection {
+            url: self.url(Endpoint::Models),
+            request_id: answer.request_id,
+            elapsed: started.elapsed(),
+        })
     }
 
     fn check_provider(&self, model: &Model, params: &ImageParams) -> Result<()> {

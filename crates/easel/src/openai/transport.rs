@@ -21,6 +21,8 @@ pub enum Endpoint {
     Edits,
     Variations,
     Responses,
+    /// `GET models`: the cheapest authenticated call, used to test a connection.
+    Models,
 }
 
 impl Endpoint {
@@ -30,6 +32,7 @@ impl Endpoint {
             Endpoint::Edits => "images/edits",
             Endpoint::Variations => "images/variations",
             Endpoint::Responses => "responses",
+            Endpoint::Models => "models",
         }
     }
 }
@@ -80,8 +83,20 @@ impl Transport {
         payload: &Payload<'_>,
         extra: &[(&'static str, String)],
     ) -> reqwest::RequestBuilder {
-        let mut rb = self.http.post(self.url(endpoint));
-        rb = match self.provider.kind {
+        let rb = self.authorized(self.http.post(self.url(endpoint)));
+        let mut rb = rb;
+        for (k, v) in extra {
+            rb = rb.header(*k, v);
+        }
+        match payload {
+            Payload::Json(body) => rb.header("content-type", "application/json").body(body.clone()),
+            Payload::Multipart(form) => rb.multipart(form()),
+        }
+    }
+
+    /// The key header (per provider kind) plus the organization and project headers.
+    fn authorized(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let mut rb = match self.provider.kind {
             ProviderKind::Azure => rb.header("api-key", self.key.expose()),
             _ => rb.bearer_auth(self.key.expose()),
         };
@@ -91,13 +106,29 @@ impl Transport {
         if let Some(project) = &self.provider.project {
             rb = rb.header("OpenAI-Project", project);
         }
-        for (k, v) in extra {
-            rb = rb.header(*k, v);
+        rb
+    }
+
+    /// One authenticated `GET` without retries (a connection test should answer at once).
+    pub async fn get_once(&self, endpoint: Endpoint, cancel: &CancellationToken) -> Result<Answer> {
+        let sent = tokio::select! {
+            _ = cancel.cancelled() => return Err(Error::Cancelled),
+            r = self.authorized(self.http.get(self.url(endpoint))).send() => r,
+        };
+        let response = sent.map_err(|e| self.transport_error(&e))?;
+        let request_id = request_id(response.headers());
+        if response.status().is_success() {
+            return Ok(Answer {
+                response,
+                request_id,
+                attempts: 1,
+            });
         }
-        match payload {
-            Payload::Json(body) => rb.header("content-type", "application/json").body(body.clone()),
-            Payload::Multipart(form) => rb.multipart(form()),
-        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap_or_default();
+        let api = parse_api_error(&body);
+        Err(self.http_error(status, &headers, &body, api, request_id, 1))
     }
 
     /// Send with retries until a 2xx answer, a final failure, or cancellation.

@@ -224,7 +224,7 @@ async fn authentication_and_common_headers() {
     assert!(!message.contains(wrong_key) && !message.contains("THISISTHEWRONGKEY"));
 
     let unknown = client()
-        .get(format!("{}/models", fake.base_url()))
+        .get(format!("{}/assistants", fake.base_url()))
         .bearer_auth(fake.api_key())
         .send()
         .await
@@ -232,7 +232,7 @@ async fn authentication_and_common_headers() {
     assert_eq!(unknown.status(), 404);
     assert!(unknown.headers().contains_key("x-request-id"));
     let json: Value = unknown.json().await.unwrap();
-    assert_eq!(error_of(&json)["message"], "Invalid URL (GET /v1/models)");
+    assert_eq!(error_of(&json)["message"], "Invalid URL (GET /v1/assistants)");
 
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [401, 401, 404]);

@@ -1,0 +1,65 @@
+//! The one core instance per process: the configuration and the open library, shared by every
+//! command through Tauri's state.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use easel::config::Config;
+use easel::library::Library;
+
+/// Reads an environment variable; tests pass a fixed map instead of the process environment.
+pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+pub struct Studio {
+    config: RwLock<Config>,
+    library: Arc<Library>,
+    env: Env,
+    /// `make demo`: the provider is the local fake server, and the UI says so.
+    demo: bool,
+}
+
+impl Studio {
+    /// Loads the configuration from the process environment and the settings file, and opens the library.
+    pub fn open() -> easel::Result<Studio> {
+        let env: Env = Arc::new(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        let config = Config::load_with(|n| env(n))?;
+        Studio::with(config, env)
+    }
+
+    /// A studio over an already loaded configuration (tests).
+    pub fn with(config: Config, env: Env) -> easel::Result<Studio> {
+        let library = Arc::new(Library::open(&config.library_root)?);
+        let demo = env("EASEL_DEMO").is_some_and(|v| v == "1");
+        Ok(Studio {
+            config: RwLock::new(config),
+            library,
+            env,
+            demo,
+        })
+    }
+
+    pub fn library(&self) -> Arc<Library> {
+        Arc::clone(&self.library)
+    }
+
+    /// A snapshot of the configuration as it is now.
+    pub fn config(&self) -> Config {
+        self.config.read().expect("config lock").clone()
+    }
+
+    pub fn set_config(&self, config: Config) {
+        *self.config.write().expect("config lock") = config;
+    }
+
+    pub fn env(&self) -> Env {
+        Arc::clone(&self.env)
+    }
+
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+
+    pub fn settings_path(&self) -> PathBuf {
+        self.config.read().expect("config lock").settings_path.clone()
+    }
+}

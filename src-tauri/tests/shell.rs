@@ -1,0 +1,397 @@
+//! The shell's commands on Tauri's mock runtime, over a real library in a temporary folder, the real
+//! keychain (run inside scripts/with-session.sh) and fake-openai as the provider.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use easel::config::Config;
+use easel::library::Library;
+use easel::metadata::{FORMAT_VERSION, ImageMeta};
+use easel::models::{ImageParams, OutputFormat};
+use easel_studio::{LIBRARY_EVENT, Studio, media};
+use fake_openai::FakeOpenAi;
+use serde_json::{Value, json};
+use tauri::Listener;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    fake: FakeOpenAi,
+    provider: String,
+    library_root: std::path::PathBuf,
+    app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = tauri::async_runtime::block_on(FakeOpenAi::start()).unwrap();
+        // a provider of its own, so the keychain entry is this test's alone (tests run in parallel
+        // and each rig deletes its entry when dropped)
+        static RIGS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = RIGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let provider = format!("shell-test-{}-{n}", std::process::id());
+        let settings = dir.path().join("settings.json");
+        std::fs::write(
+            &settings,
+            json!({
+                "providers": [{"name": provider, "kind": "compatible", "base_url": fake.base_url()}],
+                "default_provider": provider,
+                "window": {"width": 1280}
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let library_root = dir.path().join("library");
+        let vars: HashMap<String, String> = [
+            ("EASEL_SETTINGS".to_string(), settings.display().to_string()),
+            ("EASEL_LIBRARY".to_string(), library_root.display().to_string()),
+        ]
+        .into();
+        let env: easel_studio::studio::Env = Arc::new(move |name| vars.get(name).cloned());
+        let config = Config::load_with(|n| env(n)).unwrap();
+        let studio = Studio::with(config, env).unwrap();
+        let app = easel_studio::with_commands(mock_builder())
+            .manage(studio)
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Rig {
+            _dir: dir,
+            fake,
+            provider,
+            library_root,
+            app,
+            window,
+        }
+    }
+
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        tauri::test::get_ipc_response(&self.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn library(&self) -> Library {
+        Library::open(&self.library_root).unwrap()
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        let _ = easel::keys::keychain_delete(&self.provider);
+    }
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn add(library: &Library, prompt: &str, model: &str, minute: u32) -> String {
+    let meta = ImageMeta {
+        easel: FORMAT_VERSION,
+        id: easel::library::new_id(),
+        created_at: format!("2026-11-30T10:{minute:02}:00Z"),
+        prompt: prompt.into(),
+        revised_prompt: Some(format!("{prompt}, detailed")),
+        operation: "generate".into(),
+        model: model.into(),
+        provider: "openai".into(),
+        params: ImageParams::default(),
+        width: 64,
+        height: 48,
+        format: OutputFormat::Png,
+        usage: None,
+        cost_usd: 0.042,
+        request_id: Some("req_test".into()),
+        response_id: None,
+        session_id: None,
+        turn_id: None,
+        inputs: vec![],
+        has_mask: false,
+        tags: vec![],
+    };
+    library.add_image(&png(64, 48), &meta).unwrap().id
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn gallery_search_star_trash_restore_and_detail() {
+    let rig = Rig::new();
+    let lib = rig.library();
+    let fox = add(&lib, "a red fox in the snow", "gpt-image-2", 1);
+    let owl = add(&lib, "an owl at night", "gpt-image-1", 2);
+    let fox2 = add(&lib, "foxes playing", "gpt-image-2", 3);
+
+    let all = rig.ok("gallery_page", json!({"query": {}}));
+    assert_eq!(all["total"], 3);
+    assert_eq!(ids(&all), [fox2.clone(), owl.clone(), fox.clone()], "newest first");
+    assert_eq!(all["tiles"][0]["prompt"], "foxes playing");
+    assert!(all["tiles"][0].get("path").is_none(), "tiles carry no paths");
+
+    let page = rig.ok(
+        "gallery_page",
+        json!({"query": {"text": "fox", "limit": 1, "offset": 1}}),
+    );
+    assert_eq!((page["total"].as_u64(), page["offset"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(ids(&page), [fox.as_str()]);
+    let by_model = rig.ok("gallery_page", json!({"query": {"model": "gpt-image-1"}}));
+    assert_eq!(ids(&by_model), [owl.as_str()]);
+    // 10:01:30 to 10:02:30 UTC
+    let dated = rig.ok(
+        "gallery_page",
+        json!({"query": {"from_ms": 1796032890000_i64, "to_ms": 1796032950000_i64}}),
+    );
+    assert_eq!(ids(&dated), [owl.as_str()]);
+
+    let starred = rig.ok("set_starred", json!({"ids": [owl, fox], "starred": true}));
+    assert_eq!(starred.as_array().unwrap().len(), 2);
+    assert!(starred.as_array().unwrap().iter().all(|t| t["starred"] == true));
+    assert_eq!(
+        ids(&rig.ok("gallery_page", json!({"query": {"starred": true}}))),
+        [owl.clone(), fox.clone()]
+    );
+
+    assert_eq!(rig.ok("trash_images", json!({"ids": [fox]})), 1);
+    assert_eq!(
+        ids(&rig.ok("gallery_page", json!({"query": {"text": "fox"}}))),
+        [fox2.as_str()]
+    );
+    let trash = rig.ok("gallery_page", json!({"query": {"trashed": true}}));
+    assert_eq!(
+        (ids(&trash), trash["tiles"][0]["trashed"].clone()),
+        (vec![fox.clone()], json!(true))
+    );
+    assert_eq!(rig.ok("restore_images", json!({"ids": [fox]})), 1);
+    assert_eq!(rig.ok("gallery_page", json!({"query": {"trashed": true}}))["total"], 0);
+
+    let detail = rig.ok("image_detail", json!({"id": fox}));
+    assert_eq!(detail["prompt"], "a red fox in the snow");
+    assert_eq!(detail["revised_prompt"], "a red fox in the snow, detailed");
+    assert_eq!(detail["cost_usd"], 0.042);
+    assert_eq!(detail["meta"]["request_id"], "req_test");
+    assert_eq!(detail["meta"]["params"]["model"], "gpt-image-2");
+    assert!(Path::new(detail["path"].as_str().unwrap()).starts_with(&rig.library_root));
+    let unknown = rig.call("image_detail", json!({"id": "nope"})).unwrap_err();
+    assert!(unknown.as_str().unwrap().contains("nope"), "{unknown}");
+
+    assert_eq!(rig.ok("trash_images", json!({"ids": [fox2, owl]})), 2);
+    assert_eq!(rig.ok("empty_trash", json!({})), 2);
+    assert_eq!(rig.ok("gallery_page", json!({"query": {"trashed": true}}))["total"], 0);
+    assert_eq!(ids(&rig.ok("gallery_page", json!({"query": {}}))), [fox]);
+
+    let options = rig.ok("filter_options", json!({}));
+    assert!(
+        options["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "gpt-image-2")
+    );
+}
+
+#[test]
+fn thumbnails_and_images_are_served_by_id_with_their_mime_type() {
+    let rig = Rig::new();
+    let lib = Arc::new(rig.library());
+    let id = add(&lib, "a tiny square", "gpt-image-2", 5);
+
+    // as the UI's convertFileSrc('thumb/<id>', 'easel') spells it
+    let thumb = media::respond(Arc::clone(&lib), &format!("/thumb%2F{id}"));
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(
+        thumb.headers()["content-type"],
+        "image/jpeg",
+        "opaque thumbnails are JPEG"
+    );
+    assert_eq!(&thumb.body()[..3], b"\xFF\xD8\xFF");
+
+    let full = media::respond(Arc::clone(&lib), &format!("/image/{id}"));
+    assert_eq!(full.headers()["content-type"], "image/png");
+    assert_eq!(full.body(), &std::fs::read(lib.get(&id).unwrap().path).unwrap());
+
+    assert_eq!(media::respond(Arc::clone(&lib), "/thumb/unknown1").status(), 404);
+    assert_eq!(
+        media::respond(Arc::clone(&lib), "/image/../../etc/passwd").status(),
+        400
+    );
+    assert_eq!(
+        media::respond(Arc::clone(&lib), "/image%2F..%2F..%2Fetc%2Fpasswd").status(),
+        400
+    );
+}
+
+#[test]
+fn an_image_written_by_another_process_reaches_the_window_within_a_second() {
+    let rig = Rig::new();
+    let (tx, rx) = mpsc::channel::<String>();
+    rig.app.listen_any(LIBRARY_EVENT, move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+    easel_studio::forward_library_events(rig.app.handle().clone());
+    std::thread::sleep(Duration::from_millis(300)); // the feed starts from the newest change
+
+    // another Library on the same folder stands for the CLI or an MCP server
+    let other = rig.library();
+    let started = std::time::Instant::now();
+    let id = add(&other, "made elsewhere", "gpt-image-2", 9);
+    let payload = rx
+        .recv_timeout(Duration::from_secs(1))
+        .expect("an event within a second");
+    let event: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(
+        event,
+        json!({"kind": "image_added", "id": id}),
+        "after {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn keys_are_stored_reported_as_set_tested_and_deleted_but_never_returned() {
+    let rig = Rig::new();
+    let status = |v: &Value| {
+        v["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == rig.provider.as_str())
+            .cloned()
+            .unwrap()
+    };
+    let before = rig.ok("providers", json!({}));
+    assert_eq!(before["demo"], false);
+    assert_eq!(status(&before)["key"], "not_set");
+    assert_eq!(status(&before)["is_default"], true);
+    let e = rig
+        .call("test_connection", json!({"provider": rig.provider}))
+        .unwrap_err();
+    assert!(e.as_str().unwrap().contains("no API key"), "{e}");
+
+    let key = rig.fake.api_key().to_string();
+    let after = rig.ok("set_key", json!({"provider": rig.provider, "key": key}));
+    assert_eq!(status(&after)["key"], "keychain");
+    assert!(!after.to_string().contains(&key), "the key never comes back");
+    assert_eq!(easel::keys::keychain_get(&rig.provider).unwrap().unwrap().expose(), key);
+
+    let report = rig.ok("test_connection", json!({"provider": rig.provider}));
+    assert_eq!(report["url"], format!("{}/models", rig.fake.base_url()));
+    let last = rig.fake.requests().pop().unwrap();
+    assert_eq!((last.method.as_str(), last.path.as_str()), ("GET", "/v1/models"));
+
+    rig.ok(
+        "set_key",
+        json!({"provider": rig.provider, "key": "sk-replaced-but-wrong"}),
+    );
+    let e = rig
+        .call("test_connection", json!({"provider": rig.provider}))
+        .unwrap_err();
+    assert!(e.as_str().unwrap().contains("rejected"), "{e}");
+    assert!(!e.as_str().unwrap().contains("sk-replaced-but-wrong"));
+
+    let deleted = rig.ok("delete_key", json!({"provider": rig.provider}));
+    assert_eq!(status(&deleted)["key"], "not_set");
+    assert_eq!(easel::keys::keychain_get(&rig.provider).unwrap(), None);
+    let e = rig
+        .call("set_key", json!({"provider": "no-such", "key": "sk-x"}))
+        .unwrap_err();
+    assert!(e.as_str().unwrap().contains("unknown provider"), "{e}");
+}
+
+#[test]
+fn settings_are_read_and_saved_keeping_other_keys() {
+    let rig = Rig::new();
+    let view = rig.ok("settings", json!({}));
+    assert_eq!(view["choices"]["default_provider"], rig.provider.as_str());
+    assert_eq!(view["spent_today_usd"], 0.0);
+
+    let mut choices = view["choices"].clone();
+    choices["defaults"] = json!({"model": "gpt-image-1.5", "quality": "high"});
+    choices["budget"] = json!({"daily_usd": 3.5});
+    let saved = rig.ok("save_settings", json!({"choices": choices}));
+    assert_eq!(saved["choices"]["budget"]["daily_usd"], 3.5);
+    let on_disk: Value =
+        serde_json::from_slice(&std::fs::read(saved["settings_path"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(on_disk["window"]["width"], 1280, "keys the app does not own stay");
+    assert_eq!(on_disk["defaults"]["model"], "gpt-image-1.5");
+
+    choices["defaults"]["model"] = json!("gpt-9");
+    let e = rig.call("save_settings", json!({"choices": choices})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("gpt-9"), "{e}");
+    assert_eq!(
+        rig.ok("settings", json!({}))["choices"]["defaults"]["model"],
+        "gpt-image-1.5"
+    );
+}
+
+#[test]
+fn easel_studio_mcp_serves_stdio_without_a_display() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_easel-studio"))
+        .arg("mcp")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("EASEL_LIBRARY", dir.path().join("library"))
+        .env("EASEL_SETTINGS", dir.path().join("settings.json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18","capabilities":{{}},"clientInfo":{{"name":"shell-test","version":"0"}}}}}}"#
+    )
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON-RPC on stdout ({e}): {line}"));
+    assert_eq!(answer["id"], 1);
+    assert!(answer["result"]["serverInfo"]["name"].is_string(), "{answer}");
+    assert!(answer["result"]["capabilities"]["tools"].is_object(), "{answer}");
+    drop(stdin); // end of input: the server stops
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        dir.path().join("library/.easel/library.db").exists(),
+        "it opened the library"
+    );
+}
