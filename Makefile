@@ -33,13 +33,14 @@ UI_DIST := ui/dist/index.html
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
 	ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 
-.PHONY: help setup setup-apt setup-rust setup-ui setup-tauri-driver ui run dev demo test lint \
+.PHONY: help setup setup-apt setup-rust setup-ui setup-tauri-driver ui run dev demo bundle test lint \
 	test-rust test-ui test-browser test-e2e app bench fmt icons clean-artifacts
 
 help:
 	@echo "make run            set up, build the UI and launch the Easel desktop app"
 	@echo "make dev            the app against the Vite dev server (hot reload)"
 	@echo "make demo           the app with a local fake-openai as its \"demo provider\" (no key needed)"
+	@echo "make bundle         a .deb of the app (release build) under \$$CARGO_TARGET_DIR/release/bundle/deb"
 	@echo "make test           everything: lint, test-rust, test-ui, test-browser, test-e2e"
 	@echo "make lint           cargo fmt --check + clippy -D warnings (UI type check runs in 'make ui')"
 	@echo "make test-rust      cargo test --workspace (in a private D-Bus session with a keyring)"
@@ -101,6 +102,11 @@ run: setup $(UI_DIST)
 # The app with fake-openai as its provider, on a demo library (scripts/demo.sh).
 demo: setup $(UI_DIST)
 	scripts/demo.sh
+
+# A .deb (release build, UI embedded, icons from tauri.conf.json) with the Tauri CLI from npm.
+bundle: setup
+	ui/node_modules/.bin/tauri build --bundles deb
+	@ls -l "$(CARGO_TARGET_DIR)"/release/bundle/deb/*.deb
 
 # Without the custom-protocol feature the app loads devUrl (tauri.conf.json): the Vite server.
 dev: setup
