@@ -10,6 +10,7 @@ pub mod job;
 pub mod keys;
 pub mod ledger;
 pub mod library;
+pub mod mask;
 pub mod mcp;
 pub mod metadata;
 pub mod models;
