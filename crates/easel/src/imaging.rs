@@ -137,32 +137,18 @@ impl InputImage {
 }
 
 /// A mask must be a PNG with an alpha channel, the same pixel size as the first image.
-/// `mask` scaled to `width`×`height` (alpha kept, smooth edges), as a PNG: for a caller that asked for a
-/// mask of another size to be fitted to its image.
-pub fn resize_mask(mask: &InputImage, width: u32, height: u32) -> Result<InputImage> {
-    let decoded = image::load_from_memory(&mask.bytes)
-        .map_err(|e| Error::InvalidInput(format!("cannot read the mask {} ({e})", mask.name)))?
-        .into_rgba8();
-    let resized = image::imageops::resize(&decoded, width, height, image::imageops::FilterType::Triangle);
-    let mut out = Cursor::new(Vec::new());
-    resized
-        .write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| Error::InvalidInput(format!("cannot encode the resized mask ({e})")))?;
-    InputImage::from_bytes(mask.name.clone(), out.into_inner())
+pub fn check_mask(mask: &InputImage, first: &InputImage) -> Result<()> {
+    check_mask_format(mask)?;
+    check_mask_size((mask.width, mask.height), (first.width, first.height))
 }
 
-pub fn check_mask(mask: &InputImage, first: &InputImage) -> Result<()> {
+/// The mask's own rules, whatever image it goes with: a PNG that has an alpha channel (or a `tRNS`
+/// transparency chunk). Reads the header only.
+pub fn check_mask_format(mask: &InputImage) -> Result<()> {
     if mask.format != OutputFormat::Png {
         return Err(Error::InvalidInput(format!(
             "the mask must be a PNG with transparency (alpha 0 = area to edit); {} is a {}",
             mask.name, mask.format
-        )));
-    }
-    if (mask.width, mask.height) != (first.width, first.height) {
-        return Err(Error::InvalidInput(format!(
-            "the mask is {}x{} but the first image is {}x{}; they must be the same size (pass resize_mask: true \
-             to scale the mask to the image)",
-            mask.width, mask.height, first.width, first.height
         )));
     }
     let has_alpha = image::ImageReader::new(Cursor::new(&mask.bytes[..]))
@@ -175,6 +161,18 @@ pub fn check_mask(mask: &InputImage, first: &InputImage) -> Result<()> {
         return Err(Error::InvalidInput(
             "the mask has no alpha channel; paint the area to edit as fully transparent (alpha 0)".into(),
         ));
+    }
+    Ok(())
+}
+
+/// A mask applies pixel for pixel: `(width, height)` of the mask and of the image it goes with must match.
+pub fn check_mask_size(mask: (u32, u32), image: (u32, u32)) -> Result<()> {
+    if mask != image {
+        return Err(Error::InvalidInput(format!(
+            "the mask is {}x{} but the first image is {}x{}; they must be the same size (resize_mask: true scales \
+             the mask to the image)",
+            mask.0, mask.1, image.0, image.1
+        )));
     }
     Ok(())
 }

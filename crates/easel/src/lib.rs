@@ -13,6 +13,7 @@ pub mod job;
 pub mod keys;
 pub mod ledger;
 pub mod library;
+pub mod mask;
 pub mod mcp;
 pub mod metadata;
 pub mod models;

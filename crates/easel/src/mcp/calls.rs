@@ -23,7 +23,7 @@ use super::tools::blocking;
 use crate::cost;
 use crate::download;
 use crate::error::{Error, Result};
-use crate::imaging::{InputImage, check_mask, resize_mask as resize_mask_image};
+use crate::imaging::{InputImage, check_mask};
 use crate::job::{self, Call, JobState, Prepared, Work};
 use crate::models::{self, ImageParams, Operation};
 use crate::openai::{Control, EditRequest, GenerateRequest, Progress, VariationRequest};
@@ -315,7 +315,8 @@ impl Server {
                 let Source { mut image, .. } = self.source(m, "mask".into()).await?;
                 let first = &inputs[0];
                 if resize_mask && (image.width, image.height) != (first.width, first.height) {
-                    image = resize_mask_image(&image, first.width, first.height)?;
+                    let fitted = crate::mask::mask_from_png(&image.bytes, first.width, first.height, true)?;
+                    image = InputImage::from_bytes(image.name.clone(), fitted)?;
                 }
                 check_mask(&image, first)?;
                 Some(image)
