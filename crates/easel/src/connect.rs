@@ -139,7 +139,7 @@ pub fn connect(path: &Path, launch: &Launch) -> Result<Connected> {
     };
     let mut bytes = serde_json::to_vec_pretty(&Value::Object(root)).expect("a JSON value serializes");
     bytes.push(b'\n');
-    crate::settings::replace_file(path, &bytes)?;
+    crate::library::replace_atomic(path, &bytes)?;
     Ok(Connected {
         path: path.to_path_buf(),
         backup,

@@ -63,7 +63,7 @@ impl Choices {
         let config = Config::resolve(path.to_path_buf(), file, env)?;
         let mut bytes = serde_json::to_vec_pretty(&merged).expect("a JSON value serializes");
         bytes.push(b'\n');
-        replace_file(path, &bytes)?;
+        crate::library::replace_atomic(path, &bytes)?;
         Ok(config)
     }
 }
@@ -81,26 +81,6 @@ fn read_object(path: &Path) -> Result<Map<String, Value>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
         Err(e) => Err(Error::io("cannot read settings file", path, e)),
     }
-}
-
-/// Temp file beside `path`, then rename over it: readers see the old file or the new one.
-pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create folder", dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(crate::library::TEMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("cannot replace the settings file", path, e.error))?;
-    Ok(())
 }
 
 fn json<T: Serialize>(value: &T) -> Value {

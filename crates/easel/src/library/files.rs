@@ -14,6 +14,26 @@ pub const TEMP_PREFIX: &str = ".easel-tmp-";
 /// Write `bytes` to `path` atomically. `durable` adds the fsyncs (file and folder).
 /// Never replaces an existing file: a name clash is an error, not a silent overwrite.
 pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
+    let (dir, tmp) = written_temp(path, bytes, durable)?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| Error::io("cannot move the finished file to", path, e.error))?;
+    if durable {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Replace `path` (or create it) atomically: readers see the old file or the new one, never a mix.
+/// For small files that are rewritten whole, such as settings; the file is fsynced before the rename.
+pub fn replace_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let (_, tmp) = written_temp(path, bytes, true)?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("cannot replace", path, e.error))?;
+    Ok(())
+}
+
+/// A temp file holding `bytes` in `path`'s folder (created if missing), fsynced when `durable`.
+fn written_temp<'p>(path: &'p Path, bytes: &[u8], durable: bool) -> Result<(&'p Path, tempfile::NamedTempFile)> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -30,12 +50,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
             .sync_all()
             .map_err(|e| Error::io("cannot flush", tmp.path(), e))?;
     }
-    tmp.persist_noclobber(path)
-        .map_err(|e| Error::io("cannot move the finished file to", path, e.error))?;
-    if durable {
-        sync_dir(dir)?;
-    }
-    Ok(())
+    Ok((dir, tmp))
 }
 
 #[cfg(unix)]

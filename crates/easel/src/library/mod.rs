@@ -13,7 +13,7 @@ mod reindex;
 use std::path::{Path, PathBuf};
 
 pub use events::{Event, POLL_INTERVAL};
-pub use files::{Saved, TEMP_PREFIX, new_id, relative_image_path, save_images, slug, write_atomic};
+pub use files::{Saved, TEMP_PREFIX, new_id, relative_image_path, replace_atomic, save_images, slug, write_atomic};
 pub use images::ImageRecord;
 pub use query::{Query, Sort, fts_query};
 pub use reconcile::{FileWatcher, RescanReport, STALE_TEMP_AGE};
