@@ -174,7 +174,7 @@ impl Server {
                     };
                     match job::execute(&server.library, client, prepared, &ctl).await {
                         Ok(o) => {
-                            tx.send_replace(Status::Running("saved; making the preview".into()));
+                            tx.send_replace(Status::Running("saved; shaping the result".into()));
                             let cost = o.generated.cost_usd;
                             if let Some(key) = cache_key {
                                 let ids: Vec<String> = o.images.iter().map(|i| i.id.clone()).collect();
