@@ -139,7 +139,7 @@ test-browser: setup-apt $(UI_DIST)
 test-e2e: setup-apt setup-rust setup-tauri-driver $(UI_DIST)
 	app="$$(scripts/build-app.sh)"; \
 	echo "test-e2e: $$app"; \
-	EASEL_APP="$$app" $(WITH_SESSION) --display node --test tests/e2e/*.test.mjs
+	EASEL_APP="$$app" $(WITH_SESSION) --display node --test --test-concurrency=1 tests/e2e/*.test.mjs
 
 bench: setup-rust
 	cargo bench -p easel
