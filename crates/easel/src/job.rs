@@ -419,9 +419,10 @@ pub async fn execute(
         }
     };
     library.update_job(&job.id, JobState::Saving, None, None)?;
+    // The first image's preview and thumbnail from one decode, on another core while the files are saved.
     let preview_task = generated.images.first().filter(|_| preview).map(|first| {
         let bytes = first.bytes.clone();
-        tokio::task::spawn_blocking(move || crate::thumbs::preview(&bytes))
+        tokio::task::spawn_blocking(move || crate::thumbs::preview_and_thumbnail(&bytes, crate::thumbs::THUMB_EDGE))
     });
     let saved = save(
         library,
@@ -434,20 +435,35 @@ pub async fn execute(
         generated.clone(),
     )
     .await;
-    let preview = match preview_task {
-        Some(task) => task.await.ok().and_then(|p| p.ok()),
-        None => None,
+    let (preview, thumb) = match preview_task {
+        Some(task) => match task.await.ok().and_then(|p| p.ok()) {
+            Some((preview, thumb)) => (Some(preview), Some(thumb)),
+            None => (None, None),
+        },
+        None => (None, None),
     };
     match saved {
         Ok((images, turn)) => {
             let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
             library.finish_job(&job.id, &ids, turn.as_ref().map(|t| t.id.as_str()))?;
-            // Thumbnails in the background (both cores); the gallery also makes them on demand.
-            let items: Vec<(String, std::path::PathBuf)> =
-                images.iter().map(|i| (i.id.clone(), i.path.clone())).collect();
+            // Thumbnails in the background (both cores): the first one is made already when there is a
+            // preview; the gallery also makes them on demand.
+            let made = usize::from(thumb.is_some());
+            let items: Vec<(String, std::path::PathBuf)> = images
+                .iter()
+                .skip(made)
+                .map(|i| (i.id.clone(), i.path.clone()))
+                .collect();
+            let first = thumb.zip(images.first().map(|i| i.id.clone()));
             let cache = library.thumbs_dir();
             tokio::task::spawn_blocking(move || {
-                crate::thumbs::generate_many(&cache, &items, crate::thumbs::THUMB_EDGE)
+                use crate::thumbs::THUMB_EDGE;
+                if let Some((thumb, id)) = first
+                    && let Err(e) = crate::thumbs::store(&cache, &id, THUMB_EDGE, &thumb)
+                {
+                    tracing::warn!("thumbnail of {id} not cached: {e}");
+                }
+                crate::thumbs::generate_many(&cache, &items, THUMB_EDGE)
             });
             Ok(Outcome {
                 job: library.get_job(&job.id)?,

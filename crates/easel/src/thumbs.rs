@@ -87,23 +87,42 @@ pub fn thumbnail(src: &[u8], max_edge: u32) -> Result<Thumb, ThumbError> {
     if max_edge == 0 {
         return Err(ThumbError::ZeroEdge);
     }
+    thumbnail_of(&decode(src)?, max_edge)
+}
+
+/// The MCP [`preview`] and the gallery [`thumbnail`] of `src` from one decode: what a new image needs,
+/// at the cost of one (the decode is most of either).
+pub fn preview_and_thumbnail(src: &[u8], max_edge: u32) -> Result<(Thumb, Thumb), ThumbError> {
+    if max_edge == 0 {
+        return Err(ThumbError::ZeroEdge);
+    }
+    if let Some(same) = jpeg_within_limits(src) {
+        return Ok((same, thumbnail(src, max_edge)?));
+    }
     let pixels = decode(src)?;
+    let thumb = thumbnail_of(&pixels, max_edge)?;
+    Ok((preview_of(pixels)?, thumb))
+}
+
+fn thumbnail_of(pixels: &Pixels, max_edge: u32) -> Result<Thumb, ThumbError> {
     let (width, height) = fit(pixels.width, pixels.height, max_edge);
-    let pixels = resize(pixels, width, height)?;
-    let (bytes, format) = if pixels.transparent {
-        let mut out = Vec::with_capacity(pixels.buf.len() / 2);
+    let small = resized(pixels, width, height)?;
+    let (bytes, format) = if small.transparent {
+        let mut out = Vec::with_capacity(small.buf.len() / 2);
         image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-            .write_image(&pixels.buf, width, height, ExtendedColorType::Rgba8)
+            .write_image(&small.buf, width, height, ExtendedColorType::Rgba8)
             .map_err(|e| ThumbError::Encode {
                 format: OutputFormat::Webp,
                 source: e.into(),
             })?;
         (out, OutputFormat::Webp)
     } else {
-        (
-            jpeg(&into_rgb(pixels), width, height, THUMB_QUALITY)?,
-            OutputFormat::Jpeg,
-        )
+        let rgb: Cow<[u8]> = match small {
+            Cow::Owned(p) => Cow::Owned(into_rgb(p)),
+            Cow::Borrowed(p) if p.channels == 3 => Cow::Borrowed(&p.buf),
+            Cow::Borrowed(p) => Cow::Owned(into_rgb(p.clone())),
+        };
+        (jpeg(&rgb, width, height, THUMB_QUALITY)?, OutputFormat::Jpeg)
     };
     Ok(Thumb {
         bytes,
@@ -121,7 +140,10 @@ pub fn preview(src: &[u8]) -> Result<Thumb, ThumbError> {
     if let Some(same) = jpeg_within_limits(src) {
         return Ok(same);
     }
-    let pixels = decode(src)?;
+    preview_of(decode(src)?)
+}
+
+fn preview_of(pixels: Pixels) -> Result<Thumb, ThumbError> {
     let (mut width, mut height) = fit(pixels.width, pixels.height, PREVIEW_EDGE);
     let mut rgb = into_rgb(resize(pixels, width, height)?);
     loop {
@@ -188,7 +210,13 @@ pub fn ensure_thumbnail(cache_dir: &Path, id: &str, src_path: &Path, edge: u32) 
         return Ok(path);
     }
     let src = std::fs::read(src_path).map_err(io_error("cannot read the image", src_path))?;
-    let thumb = thumbnail(&src, edge)?;
+    store(cache_dir, id, edge, &thumbnail(&src, edge)?)
+}
+
+/// Puts `thumb` into the cache as image `id`'s thumbnail of `edge` (same file rules as
+/// [`ensure_thumbnail`]) and returns its path.
+pub fn store(cache_dir: &Path, id: &str, edge: u32, thumb: &Thumb) -> Result<PathBuf, ThumbError> {
+    let path = thumb_path(cache_dir, id, edge);
     let dir = path.parent().expect("thumb_path always has a folder");
     std::fs::create_dir_all(dir).map_err(io_error("cannot create the thumbnail folder", dir))?;
     let mut tmp = tempfile::Builder::new()
@@ -217,6 +245,7 @@ pub fn generate_many(
 
 /// Decoded 8-bit pixels, 3 or 4 channels. Opaque RGBA keeps its alpha until after resizing: dropping it
 /// from the small image is cheaper than from the full one.
+#[derive(Clone)]
 struct Pixels {
     buf: Vec<u8>,
     width: u32,
@@ -274,8 +303,16 @@ fn fit(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
 }
 
 fn resize(pixels: Pixels, width: u32, height: u32) -> Result<Pixels, ThumbError> {
+    Ok(match resized(&pixels, width, height)? {
+        Cow::Owned(p) => p,
+        Cow::Borrowed(_) => pixels,
+    })
+}
+
+/// `pixels` at `width`×`height`, borrowed when that is already their size.
+fn resized(pixels: &Pixels, width: u32, height: u32) -> Result<Cow<'_, Pixels>, ThumbError> {
     if (width, height) == (pixels.width, pixels.height) {
-        return Ok(pixels);
+        return Ok(Cow::Borrowed(pixels));
     }
     let kind = if pixels.channels == 4 {
         fr::PixelType::U8x4
@@ -291,12 +328,13 @@ fn resize(pixels: Pixels, width: u32, height: u32) -> Result<Pixels, ThumbError>
     fr::Resizer::new()
         .resize(&src, &mut dst, &options)
         .map_err(|e| failed(&e))?;
-    Ok(Pixels {
+    Ok(Cow::Owned(Pixels {
         buf: dst.into_vec(),
         width,
         height,
-        ..pixels
-    })
+        channels: pixels.channels,
+        transparent: pixels.transparent,
+    }))
 }
 
 /// RGB bytes, in place: alpha is dropped, or blended onto white when the image is transparent.
@@ -498,6 +536,35 @@ mod tests {
             (true, 300, 200),
             "sent as is"
         );
+    }
+
+    #[test]
+    fn one_decode_gives_the_same_preview_and_thumbnail_as_two() {
+        for source in [
+            encoded(&pixels(1024, 1024, 30, false), ImageFormat::Png),
+            encoded(&pixels(300, 200, 0, true), ImageFormat::Png),
+            encoded(&pixels(200, 150, 10, false), ImageFormat::Jpeg),
+        ] {
+            let (preview_once, thumb_once) = preview_and_thumbnail(&source, THUMB_EDGE).unwrap();
+            assert_eq!(preview_once, preview(&source).unwrap());
+            assert_eq!(thumb_once, thumbnail(&source, THUMB_EDGE).unwrap());
+        }
+        assert!(matches!(
+            preview_and_thumbnail(b"nope", 64),
+            Err(ThumbError::NotAnImage)
+        ));
+        assert!(matches!(preview_and_thumbnail(b"nope", 0), Err(ThumbError::ZeroEdge)));
+    }
+
+    #[test]
+    fn stored_thumbnails_are_what_ensure_thumbnail_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let thumb = thumbnail(&encoded(&pixels(500, 500, 5, false), ImageFormat::Png), 64).unwrap();
+        let path = store(dir.path(), "img1", 64, &thumb).unwrap();
+        assert_eq!(path, thumb_path(dir.path(), "img1", 64));
+        assert_eq!(std::fs::read(&path).unwrap(), thumb.bytes);
+        let missing_source = dir.path().join("gone.png");
+        assert_eq!(ensure_thumbnail(dir.path(), "img1", &missing_source, 64).unwrap(), path);
     }
 
     #[test]
