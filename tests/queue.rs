@@ -116,13 +116,13 @@ async fn a_running_job_is_cancelled_upstream_and_a_failed_one_can_be_retried() {
     let (_, _, _, error) = follow(&mut events, &blocked.id).await;
     let error = error.expect("a failed job says why");
     assert!(error.contains("safety system"), "{error}");
-    let again = queue.retry(Arc::clone(&client), &blocked.id).unwrap();
+    let again = queue.retry(&blocked.id, |_| Ok(Arc::clone(&client))).unwrap();
     assert_ne!(again.id, blocked.id);
     let (states, _, images, _) = follow(&mut events, &again.id).await;
     assert_eq!(states.last(), Some(&JobState::Done));
     assert_eq!(library.get(&images[0]).unwrap().prompt, "blocked once");
 
-    let unknown = queue.retry(Arc::clone(&client), &again.id).unwrap_err();
+    let unknown = queue.retry(&again.id, |_| Ok(Arc::clone(&client))).unwrap_err();
     assert!(matches!(unknown, easel::Error::UnknownId { .. }), "{unknown}");
     let mut bad = work("bad size");
     if let Call::Generate(r) = &mut bad.call {

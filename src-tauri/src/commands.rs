@@ -17,10 +17,10 @@ use tauri::State;
 use crate::studio::Studio;
 
 /// What a command rejects with: the core's message, which says what to do.
-type Answer<T> = Result<T, String>;
+pub(crate) type Answer<T> = Result<T, String>;
 
 /// Runs `work` on the blocking pool and turns its error into the message the UI shows.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> easel::Result<T> + Send + 'static) -> Answer<T> {
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> easel::Result<T> + Send + 'static) -> Answer<T> {
     tauri::async_runtime::spawn_blocking(work)
         .await
         .map_err(|e| format!("the task failed: {e}"))?

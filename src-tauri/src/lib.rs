@@ -6,6 +6,7 @@
 //! `easel-studio mcp` serves MCP over stdio without opening any window.
 
 pub mod commands;
+pub mod generate;
 pub mod media;
 pub mod studio;
 
@@ -23,6 +24,7 @@ pub const LIBRARY_EVENT: &str = "library-event";
 /// Starts the desktop app (or, with the `mcp` argument, the headless MCP server) and blocks until it ends.
 pub fn run() -> ExitCode {
     init_logging();
+    easel::memory::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("mcp") {
         return serve_mcp(&args[1..]);
@@ -36,6 +38,10 @@ pub fn run() -> ExitCode {
         Ok(studio) => studio,
         Err(error) => return fail(&error.to_string()),
     };
+    let generator = generate::Generator(easel::queue::Queue::new(
+        studio.library(),
+        easel::queue::DEFAULT_CONCURRENCY,
+    ));
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
@@ -44,8 +50,10 @@ pub fn run() -> ExitCode {
             }
         }))
         .manage(studio)
+        .manage(generator)
         .setup(|app| {
             forward_library_events(app.handle().clone());
+            generate::forward_queue_events(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -79,6 +87,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             commands::settings,
             commands::save_settings,
             commands::connect_client,
+            generate::generate,
+            generate::check_form,
+            generate::cancel_job,
+            generate::cancel_pending,
+            generate::retry_job,
         ])
 }
 

@@ -59,8 +59,10 @@ impl Rig {
         let env: easel_studio::studio::Env = Arc::new(move |name| vars.get(name).cloned());
         let config = Config::load_with(|n| env(n)).unwrap();
         let studio = Studio::with(config, env).unwrap();
+        let queue = easel::queue::Queue::new(studio.library(), easel::queue::DEFAULT_CONCURRENCY);
         let app = easel_studio::with_commands(mock_builder())
             .manage(studio)
+            .manage(easel_studio::generate::Generator(queue))
             .build(mock_context(noop_assets()))
             .unwrap();
         let window = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -328,6 +330,76 @@ fn keys_are_stored_reported_as_set_tested_and_deleted_but_never_returned() {
         .call("set_key", json!({"provider": "no-such", "key": "sk-x"}))
         .unwrap_err();
     assert!(e.as_str().unwrap().contains("unknown provider"), "{e}");
+}
+
+#[test]
+fn the_generate_panel_queues_a_job_whose_partials_and_result_reach_the_window() {
+    let rig = Rig::new();
+    let (tx, rx) = mpsc::channel::<Value>();
+    rig.app.listen_any(easel_studio::generate::QUEUE_EVENT, move |event| {
+        let _ = tx.send(serde_json::from_str(event.payload()).unwrap());
+    });
+    easel_studio::generate::forward_queue_events(rig.app.handle().clone());
+
+    let bad = rig.ok(
+        "check_form",
+        json!({"form": {"prompt": "x", "params": {"model": "gpt-image-1", "size": "999x999"}}}),
+    );
+    assert_eq!(bad["estimate_usd"], Value::Null);
+    assert!(bad["problem"].as_str().unwrap().contains("999"), "{bad}");
+    let good = rig.ok(
+        "check_form",
+        json!({"form": {"prompt": "a kite", "params": {"size": "1024x1024"}}}),
+    );
+    assert!(good["estimate_usd"].as_f64().unwrap() > 0.0, "{good}");
+    assert_eq!(good["problem"], Value::Null);
+
+    let form = json!({"prompt": "a kite over the dunes", "params": {"size": "1024x1024", "stream": true, "partial_images": 2}});
+    let e = rig.call("generate", json!({"form": form})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("no API key"), "{e}");
+    rig.ok("set_key", json!({"provider": rig.provider, "key": rig.fake.api_key()}));
+    let e = rig
+        .call(
+            "generate",
+            json!({"form": {"prompt": "p", "mask_path": "/nonexistent/mask.png"}}),
+        )
+        .unwrap_err();
+    assert!(e.as_str().unwrap().contains("mask"), "{e}");
+
+    let job = rig.ok("generate", json!({"form": form}));
+    assert_eq!(job["state"], "queued");
+    let id = job["id"].as_str().unwrap().to_string();
+    let (mut partials, mut done) = (0, None);
+    while done.is_none() || partials < 2 {
+        let event = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("queue events keep coming");
+        assert_eq!(event["job_id"], id.as_str());
+        match event["kind"].as_str().unwrap() {
+            "partial" => {
+                assert!(
+                    event["data_url"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("data:image/jpeg;base64,")
+                );
+                partials += 1;
+            }
+            "state" if event["state"] == "done" => done = Some(event["images"][0].as_str().unwrap().to_string()),
+            "state" => assert_ne!(event["state"], "failed", "{event}"),
+            other => panic!("unexpected event {other}"),
+        }
+    }
+    let image = rig.library().get(&done.unwrap()).unwrap();
+    assert_eq!(image.prompt, "a kite over the dunes");
+    assert_eq!(
+        rig.ok("cancel_job", json!({"jobId": id})),
+        false,
+        "a finished job cannot be cancelled"
+    );
+    assert_eq!(rig.ok("cancel_pending", json!({})), 0);
+    let e = rig.call("retry_job", json!({"jobId": id})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("no queued job"), "{e}");
 }
 
 #[test]

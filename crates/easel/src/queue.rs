@@ -195,8 +195,9 @@ impl Queue {
         pending.map(|e| e.cancel.cancel()).count()
     }
 
-    /// Runs a failed or cancelled job's work again as a new job.
-    pub fn retry(&self, client: Arc<Client>, job_id: &str) -> Result<Job> {
+    /// Runs a failed or cancelled job's work again as a new job, with the client `client` gives for
+    /// that work (its provider's).
+    pub fn retry(&self, job_id: &str, client: impl FnOnce(&Work) -> Result<Arc<Client>>) -> Result<Job> {
         let work = {
             let jobs = self.jobs();
             match jobs.get(job_id) {
@@ -214,7 +215,7 @@ impl Queue {
                 }
             }
         };
-        let job = self.submit(client, work)?;
+        let job = self.submit(client(&work)?, work)?;
         self.jobs().remove(job_id);
         Ok(job)
     }
