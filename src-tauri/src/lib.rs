@@ -3,9 +3,11 @@
 //! It opens the main window (configured in `tauri.conf.json`) and exposes the core to the UI
 //! through the commands in [`commands`], the `easel:` scheme in [`media`] and the library's change
 //! events (forwarded as `library-event`). Product logic belongs in `crates/easel`, not here.
-//! `easel-studio mcp` serves MCP over stdio without opening any window.
+//! `easel-studio mcp` serves MCP over stdio (or `--http`) without opening any window.
 
 pub mod commands;
+pub mod endpoint;
+pub mod files;
 pub mod media;
 pub mod studio;
 
@@ -43,9 +45,12 @@ pub fn run() -> ExitCode {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(studio)
         .setup(|app| {
             forward_library_events(app.handle().clone());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { endpoint::start_if_enabled(&handle.state::<Studio>()).await });
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -79,6 +84,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             commands::settings,
             commands::save_settings,
             commands::connect_client,
+            endpoint::mcp_endpoint,
+            endpoint::set_mcp_endpoint,
+            endpoint::copy_mcp_token,
+            files::copy_image,
+            files::copy_image_path,
+            files::reveal_image,
         ])
 }
 
@@ -107,26 +118,34 @@ pub fn forward_library_events<R: Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
-/// `easel-studio mcp`: the same stdio MCP server as `easel mcp`, so an MCP client can point at the
-/// installed app. Nothing graphical is created.
+/// `easel-studio mcp [--http [ADDR]] | mcp token`: the same MCP server as `easel mcp` (stdio, or
+/// Streamable HTTP), so an MCP client can point at the installed app. Nothing graphical is created.
 fn serve_mcp(rest: &[String]) -> ExitCode {
-    if !rest.is_empty() {
-        return fail(&format!(
-            "unexpected arguments after `mcp`: {} (the HTTP transport is not in this build)",
-            rest.join(" ")
-        ));
-    }
+    let args = ["easel-studio", "mcp"]
+        .into_iter()
+        .map(String::from)
+        .chain(rest.iter().cloned());
+    let cli = match <easel::cli::Cli as clap::Parser>::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
-    let served = runtime.block_on(async {
-        let config = easel::config::Config::load()?;
-        easel::mcp::serve_stdio(config).await
-    });
-    match served {
+    match runtime.block_on(easel::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(&error.to_string()),
+        Err(error) => {
+            eprintln!("easel-studio: {error}");
+            ExitCode::from(easel::cli::exit_code(&error) as u8)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use easel::config::Config;
 use easel::library::Library;
+use easel::mcp::hosted::Hosted;
 
 /// Reads an environment variable; tests pass a fixed map instead of the process environment.
 pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -16,6 +17,8 @@ pub struct Studio {
     env: Env,
     /// `make demo`: the provider is the local fake server, and the UI says so.
     demo: bool,
+    /// The MCP HTTP endpoint this process serves when the settings switch it on.
+    endpoint: Hosted,
 }
 
 impl Studio {
@@ -35,6 +38,7 @@ impl Studio {
             library,
             env,
             demo,
+            endpoint: Hosted::default(),
         })
     }
 
@@ -57,6 +61,10 @@ impl Studio {
 
     pub fn demo(&self) -> bool {
         self.demo
+    }
+
+    pub fn endpoint(&self) -> &Hosted {
+        &self.endpoint
     }
 
     pub fn settings_path(&self) -> PathBuf {
