@@ -9,6 +9,7 @@ pub mod commands;
 pub mod endpoint;
 pub mod files;
 pub mod media;
+pub mod providers;
 pub mod studio;
 
 use std::process::ExitCode;
@@ -84,6 +85,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             commands::settings,
             commands::save_settings,
             commands::connect_client,
+            providers::add_provider,
+            providers::remove_provider,
             endpoint::mcp_endpoint,
             endpoint::set_mcp_endpoint,
             endpoint::copy_mcp_token,
@@ -93,29 +96,40 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         ])
 }
 
-/// Tails the library's change feed (other processes included) and emits each change to the UI.
+/// Tails the library's change feed (other processes included) and emits each change to the UI;
+/// when the library moves to another folder, follows the new one and tells the UI to reload.
 pub fn forward_library_events<R: Runtime>(app: tauri::AppHandle<R>) {
-    let library = app.state::<Studio>().library();
     tauri::async_runtime::spawn(async move {
-        let mut feed = match library.watch() {
-            Ok(feed) => feed,
-            Err(error) => {
-                tracing::error!("cannot follow the library's changes: {error}");
-                return;
-            }
-        };
+        let studio = app.state::<Studio>();
         loop {
-            let event = match feed.recv().await {
-                Ok(event) => event,
-                // too many changes at once: the UI reloads everything
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => easel::library::Event::Reindexed,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            let mut feed = match studio.library().watch() {
+                Ok(feed) => feed,
+                Err(error) => {
+                    tracing::error!("cannot follow the library's changes: {error}");
+                    return;
+                }
             };
-            if let Err(error) = app.emit(LIBRARY_EVENT, &event) {
-                tracing::warn!("cannot send a library event to the window: {error}");
+            loop {
+                let event = tokio::select! {
+                    () = studio.library_switched() => break,
+                    received = feed.recv() => match received {
+                        Ok(event) => event,
+                        // too many changes at once: the UI reloads everything
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => easel::library::Event::Reindexed,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    },
+                };
+                emit(&app, &event);
             }
+            emit(&app, &easel::library::Event::Reindexed);
         }
     });
+}
+
+fn emit<R: Runtime>(app: &tauri::AppHandle<R>, event: &easel::library::Event) {
+    if let Err(error) = app.emit(LIBRARY_EVENT, event) {
+        tracing::warn!("cannot send a library event to the window: {error}");
+    }
 }
 
 /// `easel-studio mcp [--http [ADDR]] | mcp token`: the same MCP server as `easel mcp` (stdio, or

@@ -48,6 +48,7 @@ impl Rig {
             json!({
                 "providers": [{"name": provider, "kind": "compatible", "base_url": fake.base_url()}],
                 "default_provider": provider,
+                "library": dir.path().join("library"),
                 "window": {"width": 1280}
             })
             .to_string(),
@@ -56,7 +57,6 @@ impl Rig {
         let library_root = dir.path().join("library");
         let vars: HashMap<String, String> = [
             ("EASEL_SETTINGS".to_string(), settings.display().to_string()),
-            ("EASEL_LIBRARY".to_string(), library_root.display().to_string()),
             (easel::mcp::http::TOKEN_ENV.to_string(), MCP_TOKEN.to_string()),
         ]
         .into();
@@ -569,4 +569,90 @@ fn easel_studio_mcp_http_serves_the_endpoint_without_a_display() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--bogus"));
+}
+
+#[test]
+fn providers_are_added_and_removed_with_the_cores_checks() {
+    let rig = Rig::new();
+    let work = json!({"name": "work", "kind": "azure", "base_url": "https://work.openai.azure.com",
+        "deployment": "images", "api_version": "2025-04-01-preview"});
+    let added = rig.ok("add_provider", json!({"provider": work}));
+    let listed = |v: &Value| -> Vec<(String, String)> {
+        v["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap().into(), p["kind"].as_str().unwrap().into()))
+            .collect()
+    };
+    assert!(listed(&added).contains(&("work".into(), "azure".into())), "{added}");
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(rig.settings_path()).unwrap()).unwrap();
+    assert_eq!(on_disk["providers"][1]["deployment"], "images");
+    assert_eq!(on_disk["window"]["width"], 1280);
+
+    let e = rig.call("add_provider", json!({"provider": work})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("already exists"), "{e}");
+    let bad = json!({"name": "x", "kind": "compatible", "base_url": "localhost:8080"});
+    let e = rig.call("add_provider", json!({"provider": bad})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("https://"), "{e}");
+    let e = rig.call("remove_provider", json!({"name": rig.provider})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("default provider"), "{e}");
+
+    let removed = rig.ok("remove_provider", json!({"name": "work"}));
+    assert!(!listed(&removed).iter().any(|(n, _)| n == "work"), "{removed}");
+}
+
+#[test]
+fn a_new_library_folder_is_opened_at_once_and_the_gallery_is_told_to_reload() {
+    let rig = Rig::new();
+    add(&rig.library(), "in the first library", "gpt-image-2", 1);
+    assert_eq!(rig.ok("gallery_page", json!({"query": {}}))["total"], 1);
+    let (tx, rx) = mpsc::channel::<String>();
+    rig.app.listen_any(LIBRARY_EVENT, move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+    easel_studio::forward_library_events(rig.app.handle().clone());
+    std::thread::sleep(Duration::from_millis(300));
+
+    let mut choices = rig.ok("settings", json!({}))["choices"].clone();
+    choices["library"] = json!("relative/folder");
+    let e = rig.call("save_settings", json!({"choices": choices})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("absolute path"), "{e}");
+
+    let moved = rig._dir.path().join("second library");
+    choices["library"] = json!(moved);
+    let saved = rig.ok("save_settings", json!({"choices": choices}));
+    assert_eq!(saved["library_root"], json!(moved));
+    let event: Value = serde_json::from_str(&rx.recv_timeout(Duration::from_secs(2)).expect("a reload event")).unwrap();
+    assert_eq!(event, json!({"kind": "reindexed"}));
+    assert_eq!(
+        rig.ok("gallery_page", json!({"query": {}}))["total"],
+        0,
+        "the new, empty library"
+    );
+
+    // changes in the new folder reach the window
+    std::thread::sleep(Duration::from_millis(300));
+    let id = add(
+        &Library::open(&moved).unwrap(),
+        "in the second library",
+        "gpt-image-2",
+        2,
+    );
+    let event: Value = serde_json::from_str(&rx.recv_timeout(Duration::from_secs(2)).expect("an add event")).unwrap();
+    assert_eq!(event, json!({"kind": "image_added", "id": id}));
+    assert_eq!(ids(&rig.ok("gallery_page", json!({"query": {}}))), [id]);
+}
+
+#[test]
+fn file_actions_name_images_by_id_only() {
+    let rig = Rig::new();
+    let id = add(&rig.library(), "a file", "gpt-image-2", 1);
+    for cmd in ["copy_image", "copy_image_path", "reveal_image"] {
+        let e = rig.call(cmd, json!({"id": "/etc/passwd"})).unwrap_err();
+        assert!(e.as_str().unwrap().contains("/etc/passwd"), "{cmd}: {e}");
+    }
+    // the mock app has no clipboard plugin: a clear refusal, not a panic
+    let e = rig.call("copy_image_path", json!({"id": id})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("clipboard is not available"), "{e}");
 }

@@ -268,3 +268,22 @@ export function copyImagePath(id: string): Promise<string> {
 export function revealImage(id: string): Promise<void> {
   return invoke<void>('reveal_image', { id });
 }
+
+// ----------------------------------------------------------------------------- provider list
+
+/** `easel::settings::NewProvider`: the key is stored separately (`setKey`). */
+export interface NewProvider {
+  name: string;
+  kind: 'azure' | 'compatible';
+  base_url: string;
+  deployment?: string | null;
+  api_version?: string | null;
+}
+
+export function addProvider(provider: NewProvider): Promise<Providers> {
+  return invoke<Providers>('add_provider', { provider });
+}
+
+export function removeProvider(name: string): Promise<Providers> {
+  return invoke<Providers>('remove_provider', { name });
+}

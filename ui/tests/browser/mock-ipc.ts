@@ -106,6 +106,10 @@ function search(q: Args) {
   return { total: matches.length, offset, tiles: matches.slice(offset, offset + limit) };
 }
 
+/** Providers added in Settings (besides the built-in openai). */
+const extraProviders: { name: string; kind: string; base_url: string }[] = [];
+let libraryRoot = '/home/me/Pictures/Easel';
+
 function providers() {
   return {
     demo: !!config.demo,
@@ -118,6 +122,7 @@ function providers() {
         key: keySet ? 'keychain' : 'not_set',
         problem: null,
       },
+      ...extraProviders.map((p) => ({ ...p, is_default: false, key: 'not_set', problem: null })),
     ],
   };
 }
@@ -185,13 +190,37 @@ function answer(cmd: string, args: Args): unknown {
       return {
         choices,
         settings_path: '/home/me/.local/share/app.easel.studio/settings.json',
-        library_root: '/home/me/Pictures/Easel',
+        library_root: libraryRoot,
         spent_today_usd: 0.42,
         spent_month_usd: 3.1,
       };
-    case 'save_settings':
+    case 'save_settings': {
       choices = args['choices'] as Record<string, unknown>;
+      const library = choices['library'];
+      if (typeof library === 'string' && !library.startsWith('/')) {
+        throw `the library folder must be an absolute path (like /home/you/Pictures/Easel), not '${library}'`;
+      }
+      if (typeof library === 'string' && library !== libraryRoot) {
+        libraryRoot = library;
+        config.images = 0; // the new folder is empty
+        added.length = 0;
+        void emit('library-event', { kind: 'reindexed' });
+      }
       return answer('settings', {});
+    }
+    case 'add_provider': {
+      const p = args['provider'] as { name: string; kind: string; base_url: string };
+      if (extraProviders.some((e) => e.name === p.name)) throw `a provider named '${p.name}' already exists`;
+      if (!/^https?:\/\//.test(p.base_url)) throw `provider '${p.name}': base URL must start with https://`;
+      extraProviders.push({ name: p.name, kind: p.kind, base_url: p.base_url });
+      return providers();
+    }
+    case 'remove_provider':
+      extraProviders.splice(
+        extraProviders.findIndex((e) => e.name === args['name']),
+        1,
+      );
+      return providers();
     case 'connect_client': {
       const client = String(args['client']);
       const first = !connected.has(client);

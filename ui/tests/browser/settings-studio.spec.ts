@@ -81,3 +81,57 @@ test('detail panel: copy image, copy path and show in folder go to the core by i
   });
   expect(pageErrors).toEqual([]);
 });
+
+test('settings: add and remove a provider; a new library folder reloads the gallery', async ({
+  page,
+  mockCore,
+  pageErrors,
+}) => {
+  await mockCore({ appInfo: info, images: 7 });
+  await page.goto('/');
+  await expect(page.getByTestId('count')).toHaveText('7 images');
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+
+  const form = page.getByRole('form', { name: 'Add a provider' });
+  await form.getByLabel('Kind').selectOption('azure');
+  await form.getByLabel('Name').fill('work');
+  await form.getByLabel('Endpoint').fill('https://work.openai.azure.com');
+  await form.getByLabel('Deployment').fill('images');
+  await form.getByLabel('API version').fill('2025-04-01-preview');
+  await form.getByRole('button', { name: 'Add provider' }).click();
+  await expect(page.getByTestId('provider-work')).toContainText('azure · https://work.openai.azure.com');
+  expect(await invokesOf(page, 'add_provider')).toEqual([
+    {
+      provider: {
+        name: 'work',
+        kind: 'azure',
+        base_url: 'https://work.openai.azure.com',
+        deployment: 'images',
+        api_version: '2025-04-01-preview',
+      },
+    },
+  ]);
+  // the core's refusal is shown as it is
+  await form.getByLabel('Kind').selectOption('compatible');
+  await form.getByLabel('Name').fill('work');
+  await form.getByLabel('Base URL').fill('http://127.0.0.1:8080/v1');
+  await form.getByRole('button', { name: 'Add provider' }).click();
+  await expect(form.getByRole('alert')).toHaveText("a provider named 'work' already exists");
+  await expect(page.getByTestId('provider-openai').getByRole('button', { name: 'Remove' })).toHaveCount(0);
+  await page.getByTestId('provider-work').getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByTestId('provider-work')).toHaveCount(0);
+  expect(await invokesOf(page, 'remove_provider')).toEqual([{ name: 'work' }]);
+
+  const folder = page.getByLabel(/^Library folder/);
+  await folder.fill('relative/folder');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('form', { name: 'Defaults and budget' }).getByRole('alert')).toContainText(
+    'must be an absolute path',
+  );
+  await folder.fill('/media/disk/Easel');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByTestId('library-root')).toHaveText('/media/disk/Easel');
+  await page.getByRole('navigation').getByRole('button', { name: 'Gallery' }).click();
+  await expect(page.getByRole('heading', { name: 'No images yet' })).toBeVisible();
+  expect(pageErrors).toEqual([]);
+});
