@@ -254,6 +254,15 @@ mod tests {
     }
 
     #[test]
+    fn the_address_is_loopback_on_the_settings_port_or_8765() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = config(dir.path(), false, 9123);
+        assert_eq!(endpoint_address(&c).to_string(), "127.0.0.1:9123");
+        c.mcp_http.port = None;
+        assert_eq!(endpoint_address(&c).to_string(), "127.0.0.1:8765");
+    }
+
+    #[test]
     fn the_state_serializes_as_the_ui_reads_it() {
         let running = EndpointState::Running {
             address: SocketAddr::from(([127, 0, 0, 1], 8765)),
