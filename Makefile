@@ -34,7 +34,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 	ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json
 
 .PHONY: help setup setup-apt setup-rust setup-ui setup-tauri-driver ui run dev demo bundle test lint \
-	test-rust test-ui test-browser test-e2e app bench fmt icons clean-artifacts
+	test-rust test-ui test-browser test-e2e app bench bench-app fmt icons clean-artifacts
 
 help:
 	@echo "make run            set up, build the UI and launch the Easel desktop app"
@@ -48,6 +48,7 @@ help:
 	@echo "make test-browser   the built UI in headless Chromium with mocked IPC (Playwright)"
 	@echo "make test-e2e       the real app in a virtual X display via tauri-driver"
 	@echo "make bench          cargo bench -p easel"
+	@echo "make bench-app      the desktop app's first paint, 100k gallery and .deb size (release build)"
 	@echo "make setup          install what is missing (apt packages, rustfmt/clippy, npm ci, tauri-driver)"
 	@echo "make fmt            cargo fmt --all"
 	@echo "make icons          re-render icons/*.png from ui/public/easel.svg"
@@ -143,6 +144,12 @@ test-e2e: setup-apt setup-rust setup-tauri-driver $(UI_DIST)
 
 bench: setup-rust
 	cargo bench -p easel
+
+# The desktop app's figures (BENCHMARKS.md "Desktop app"): the release binary and .deb from `make bundle`,
+# in a real window under Xvfb; the debug `easel` and `fake-openai` (scripts/build-app.sh) make its libraries.
+bench-app: bundle setup-tauri-driver
+	scripts/build-app.sh >/dev/null
+	$(WITH_SESSION) --display node tests/e2e/bench-app.mjs
 
 fmt:
 	cargo fmt --all

@@ -66,13 +66,19 @@ async fn jobs_wait_for_a_slot_and_can_be_cancelled_one_or_all_while_pending() {
     let dir = tempfile::tempdir().unwrap();
     let library = Arc::new(Library::open(dir.path()).unwrap());
     let client = Arc::new(common::client(&fake));
-    let queue = Queue::new(Arc::clone(&library), 1);
+    let queue = Queue::new(1);
     let events = queue.subscribe();
     fake.push_fault(Fault::Delay { ms: 1500 });
 
-    let first = queue.submit(Arc::clone(&client), work("a slow lighthouse")).unwrap();
-    let second = queue.submit(Arc::clone(&client), work("a second one")).unwrap();
-    let third = queue.submit(Arc::clone(&client), work("a third one")).unwrap();
+    let first = queue
+        .submit(&library, Arc::clone(&client), work("a slow lighthouse"))
+        .unwrap();
+    let second = queue
+        .submit(&library, Arc::clone(&client), work("a second one"))
+        .unwrap();
+    let third = queue
+        .submit(&library, Arc::clone(&client), work("a third one"))
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let states: std::collections::HashMap<_, _> = queue.pending().into_iter().collect();
     assert_eq!(states[&first.id], JobState::Running);
@@ -100,11 +106,13 @@ async fn a_running_job_is_cancelled_upstream_and_a_failed_one_can_be_retried() {
     let dir = tempfile::tempdir().unwrap();
     let library = Arc::new(Library::open(dir.path()).unwrap());
     let client = Arc::new(common::client(&fake));
-    let queue = Queue::new(Arc::clone(&library), 2);
+    let queue = Queue::new(2);
     let mut events = queue.subscribe();
 
     fake.push_fault(Fault::Delay { ms: 10_000 });
-    let slow = queue.submit(Arc::clone(&client), work("never finishes")).unwrap();
+    let slow = queue
+        .submit(&library, Arc::clone(&client), work("never finishes"))
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(queue.cancel(&slow.id));
     let (states, ..) = follow(&mut events, &slow.id).await;
@@ -112,24 +120,28 @@ async fn a_running_job_is_cancelled_upstream_and_a_failed_one_can_be_retried() {
     assert_eq!(library.get_job(&slow.id).unwrap().state, JobState::Cancelled);
 
     fake.push_fault(Fault::ModerationBlocked);
-    let blocked = queue.submit(Arc::clone(&client), work("blocked once")).unwrap();
+    let blocked = queue
+        .submit(&library, Arc::clone(&client), work("blocked once"))
+        .unwrap();
     let (_, _, _, error) = follow(&mut events, &blocked.id).await;
     let error = error.expect("a failed job says why");
     assert!(error.contains("safety system"), "{error}");
-    let again = queue.retry(&blocked.id, |_| Ok(Arc::clone(&client))).unwrap();
+    let again = queue.retry(&library, &blocked.id, |_| Ok(Arc::clone(&client))).unwrap();
     assert_ne!(again.id, blocked.id);
     let (states, _, images, _) = follow(&mut events, &again.id).await;
     assert_eq!(states.last(), Some(&JobState::Done));
     assert_eq!(library.get(&images[0]).unwrap().prompt, "blocked once");
 
-    let unknown = queue.retry(&again.id, |_| Ok(Arc::clone(&client))).unwrap_err();
+    let unknown = queue
+        .retry(&library, &again.id, |_| Ok(Arc::clone(&client)))
+        .unwrap_err();
     assert!(matches!(unknown, easel::Error::UnknownId { .. }), "{unknown}");
     let mut bad = work("bad size");
     if let Call::Generate(r) = &mut bad.call {
         r.params.size = easel::models::Size::Exact { width: 10, height: 10 };
     }
     assert!(
-        queue.submit(client, bad).is_err(),
+        queue.submit(&library, client, bad).is_err(),
         "bad input fails before anything is queued"
     );
     assert!(queue.pending().iter().all(|(id, _)| id != &again.id));
@@ -140,14 +152,16 @@ async fn streamed_partials_reach_listeners_as_small_images_before_the_final_one(
     let fake = common::fake().await;
     let dir = tempfile::tempdir().unwrap();
     let library = Arc::new(Library::open(dir.path()).unwrap());
-    let queue = Queue::new(Arc::clone(&library), 2);
+    let queue = Queue::new(2);
     let mut events = queue.subscribe();
     let mut streaming = work("a streamed harbour");
     if let Call::Generate(r) = &mut streaming.call {
         r.params.stream = true;
         r.params.partial_images = Some(3);
     }
-    let job = queue.submit(Arc::new(common::client(&fake)), streaming).unwrap();
+    let job = queue
+        .submit(&library, Arc::new(common::client(&fake)), streaming)
+        .unwrap();
     let (states, partials, images, error) = follow(&mut events, &job.id).await;
     assert_eq!(error, None);
     assert_eq!(states.first(), Some(&JobState::Queued));

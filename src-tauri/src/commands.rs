@@ -245,7 +245,7 @@ fn kind_name(kind: ProviderKind) -> &'static str {
 }
 
 /// The statuses of every provider (keychain look-ups are D-Bus round trips: off the main thread).
-async fn provider_statuses(studio: &Studio) -> Answer<Providers> {
+pub(crate) async fn provider_statuses(studio: &Studio) -> Answer<Providers> {
     let config = studio.config();
     let env = studio.env();
     let demo = studio.demo();
@@ -348,7 +348,7 @@ pub struct SettingsView {
     pub choices: Choices,
     /// The settings file these choices live in.
     pub settings_path: PathBuf,
-    /// The library in use now (a changed folder applies at the next start).
+    /// The library in use now.
     pub library_root: PathBuf,
     pub spent_today_usd: f64,
     pub spent_month_usd: f64,
@@ -372,14 +372,14 @@ pub async fn settings(studio: State<'_, Studio>) -> Answer<SettingsView> {
     settings_view(&studio).map_err(|e| e.to_string())
 }
 
-/// Saves the non-secret settings (refused as a whole when invalid) and applies them.
+/// Saves the non-secret settings (refused as a whole when invalid) and applies them; a new library
+/// folder is opened at once (the gallery reloads through a `reindexed` event).
 #[tauri::command]
 pub async fn save_settings(studio: State<'_, Studio>, choices: Choices) -> Answer<SettingsView> {
     let env = studio.env();
-    let config = choices
-        .save(&studio.settings_path(), &|n: &str| env(n))
-        .map_err(|e| e.to_string())?;
-    studio.set_config(config);
+    let path = studio.settings_path();
+    let config = blocking(move || choices.save(&path, &|n: &str| env(n))).await?;
+    crate::providers::apply_config(&studio, config).await?;
     settings_view(&studio).map_err(|e| e.to_string())
 }
 

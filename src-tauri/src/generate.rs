@@ -156,7 +156,7 @@ pub async fn generate<R: Runtime>(app: tauri::AppHandle<R>, form: GenerateForm) 
         let studio = app.state::<Studio>();
         let work = work(&studio, form)?;
         let client = client(&studio, &work.provider)?;
-        let job = app.state::<Generator>().0.submit(client, work)?;
+        let job = app.state::<Generator>().0.submit(&studio.library(), client, work)?;
         Ok(QueuedJob {
             id: job.id,
             state: job.state,
@@ -212,7 +212,7 @@ pub async fn retry_job<R: Runtime>(app: tauri::AppHandle<R>, job_id: String) -> 
     blocking(move || {
         let queue = &app.state::<Generator>().0;
         let studio = app.state::<Studio>();
-        let job = queue.retry(&job_id, |work| client(&studio, &work.provider))?;
+        let job = queue.retry(&studio.library(), &job_id, |work| client(&studio, &work.provider))?;
         Ok(QueuedJob {
             id: job.id,
             state: job.state,

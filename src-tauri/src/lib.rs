@@ -3,11 +3,14 @@
 //! It opens the main window (configured in `tauri.conf.json`) and exposes the core to the UI
 //! through the commands in [`commands`], the `easel:` scheme in [`media`] and the library's change
 //! events (forwarded as `library-event`). Product logic belongs in `crates/easel`, not here.
-//! `easel-studio mcp` serves MCP over stdio without opening any window.
+//! `easel-studio mcp` serves MCP over stdio (or `--http`) without opening any window.
 
 pub mod commands;
+pub mod endpoint;
+pub mod files;
 pub mod generate;
 pub mod media;
+pub mod providers;
 pub mod studio;
 
 use std::process::ExitCode;
@@ -38,10 +41,7 @@ pub fn run() -> ExitCode {
         Ok(studio) => studio,
         Err(error) => return fail(&error.to_string()),
     };
-    let generator = generate::Generator(easel::queue::Queue::new(
-        studio.library(),
-        easel::queue::DEFAULT_CONCURRENCY,
-    ));
+    let generator = generate::Generator(easel::queue::Queue::new(easel::queue::DEFAULT_CONCURRENCY));
     let result = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
@@ -49,11 +49,14 @@ pub fn run() -> ExitCode {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(studio)
         .manage(generator)
         .setup(|app| {
             forward_library_events(app.handle().clone());
             generate::forward_queue_events(app.handle().clone());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move { endpoint::start_if_enabled(&handle.state::<Studio>()).await });
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -92,54 +95,81 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             generate::cancel_job,
             generate::cancel_pending,
             generate::retry_job,
+            providers::add_provider,
+            providers::remove_provider,
+            endpoint::mcp_endpoint,
+            endpoint::set_mcp_endpoint,
+            endpoint::copy_mcp_token,
+            files::copy_image,
+            files::copy_image_path,
+            files::reveal_image,
         ])
 }
 
-/// Tails the library's change feed (other processes included) and emits each change to the UI.
+/// Tails the library's change feed (other processes included) and emits each change to the UI;
+/// when the library moves to another folder, follows the new one and tells the UI to reload.
 pub fn forward_library_events<R: Runtime>(app: tauri::AppHandle<R>) {
-    let library = app.state::<Studio>().library();
     tauri::async_runtime::spawn(async move {
-        let mut feed = match library.watch() {
-            Ok(feed) => feed,
-            Err(error) => {
-                tracing::error!("cannot follow the library's changes: {error}");
-                return;
-            }
-        };
+        let studio = app.state::<Studio>();
         loop {
-            let event = match feed.recv().await {
-                Ok(event) => event,
-                // too many changes at once: the UI reloads everything
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => easel::library::Event::Reindexed,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            let mut feed = match studio.library().watch() {
+                Ok(feed) => feed,
+                Err(error) => {
+                    tracing::error!("cannot follow the library's changes: {error}");
+                    return;
+                }
             };
-            if let Err(error) = app.emit(LIBRARY_EVENT, &event) {
-                tracing::warn!("cannot send a library event to the window: {error}");
+            loop {
+                let event = tokio::select! {
+                    () = studio.library_switched() => break,
+                    received = feed.recv() => match received {
+                        Ok(event) => event,
+                        // too many changes at once: the UI reloads everything
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => easel::library::Event::Reindexed,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    },
+                };
+                emit(&app, &event);
             }
+            emit(&app, &easel::library::Event::Reindexed);
         }
     });
 }
 
-/// `easel-studio mcp`: the same stdio MCP server as `easel mcp`, so an MCP client can point at the
-/// installed app. Nothing graphical is created.
-fn serve_mcp(rest: &[String]) -> ExitCode {
-    if !rest.is_empty() {
-        return fail(&format!(
-            "unexpected arguments after `mcp`: {} (the HTTP transport is not in this build)",
-            rest.join(" ")
-        ));
+fn emit<R: Runtime>(app: &tauri::AppHandle<R>, event: &easel::library::Event) {
+    if let Err(error) = app.emit(LIBRARY_EVENT, event) {
+        tracing::warn!("cannot send a library event to the window: {error}");
     }
+}
+
+/// `easel-studio mcp [--http [ADDR]] | mcp token`: the same MCP server as `easel mcp` (stdio, or
+/// Streamable HTTP), so an MCP client can point at the installed app. Nothing graphical is created.
+fn serve_mcp(rest: &[String]) -> ExitCode {
+    let args = ["easel-studio", "mcp"]
+        .into_iter()
+        .map(String::from)
+        .chain(rest.iter().cloned());
+    let cli = match <easel::cli::Cli as clap::Parser>::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
-    let served = runtime.block_on(async {
-        let config = easel::config::Config::load()?;
-        easel::mcp::serve_stdio(config).await
-    });
-    match served {
+    match runtime.block_on(easel::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(&error.to_string()),
+        Err(error) => {
+            eprintln!("easel-studio: {error}");
+            ExitCode::from(easel::cli::exit_code(&error) as u8)
+        }
     }
 }
 

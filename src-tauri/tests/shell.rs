@@ -21,6 +21,9 @@ use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_asse
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
+/// The hosted MCP endpoint's token in these tests (the studio's environment, not the keychain).
+const MCP_TOKEN: &str = "shell-test-token-0123456789abcdef";
+
 struct Rig {
     _dir: tempfile::TempDir,
     fake: FakeOpenAi,
@@ -45,6 +48,7 @@ impl Rig {
             json!({
                 "providers": [{"name": provider, "kind": "compatible", "base_url": fake.base_url()}],
                 "default_provider": provider,
+                "library": dir.path().join("library"),
                 "window": {"width": 1280}
             })
             .to_string(),
@@ -53,13 +57,13 @@ impl Rig {
         let library_root = dir.path().join("library");
         let vars: HashMap<String, String> = [
             ("EASEL_SETTINGS".to_string(), settings.display().to_string()),
-            ("EASEL_LIBRARY".to_string(), library_root.display().to_string()),
+            (easel::mcp::http::TOKEN_ENV.to_string(), MCP_TOKEN.to_string()),
         ]
         .into();
         let env: easel_studio::studio::Env = Arc::new(move |name| vars.get(name).cloned());
         let config = Config::load_with(|n| env(n)).unwrap();
         let studio = Studio::with(config, env).unwrap();
-        let queue = easel::queue::Queue::new(studio.library(), easel::queue::DEFAULT_CONCURRENCY);
+        let queue = easel::queue::Queue::new(easel::queue::DEFAULT_CONCURRENCY);
         let app = easel_studio::with_commands(mock_builder())
             .manage(studio)
             .manage(easel_studio::generate::Generator(queue))
@@ -93,6 +97,10 @@ impl Rig {
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
         self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn settings_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("settings.json")
     }
 
     fn library(&self) -> Library {
@@ -466,4 +474,257 @@ fn easel_studio_mcp_serves_stdio_without_a_display() {
         dir.path().join("library/.easel/library.db").exists(),
         "it opened the library"
     );
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One JSON-RPC message to a Streamable HTTP MCP endpoint: the answer (plain JSON or the first SSE
+/// `data:` line; `null` for a notification) and the session id the server assigned.
+async fn rpc(url: &str, token: &str, session: Option<&str>, body: Value) -> (u16, Option<String>, Value) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .json(&body);
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let session = response
+        .headers()
+        .get("mcp-session-id")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.text().await.unwrap();
+    let json = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data:").map(str::trim).filter(|d| d.starts_with('{')))
+        .or(Some(text.trim()).filter(|t| t.starts_with('{')))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .unwrap_or(Value::Null);
+    (status, session, json)
+}
+
+/// initialize → initialized → tools/list, as an HTTP MCP client does; the tool names.
+async fn list_tools(url: &str, token: &str) -> Result<Vec<String>, u16> {
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "shell-test", "version": "0"}}});
+    let (status, session, answer) = rpc(url, token, None, initialize).await;
+    if status != 200 {
+        return Err(status);
+    }
+    assert_eq!(answer["result"]["serverInfo"]["name"], "easel", "{answer}");
+    let session = session.expect("a session id");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let (status, _, _) = rpc(url, token, Some(&session), initialized).await;
+    assert_eq!(status, 202);
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}});
+    let (status, _, answer) = rpc(url, token, Some(&session), list).await;
+    assert_eq!(status, 200, "{answer}");
+    Ok(answer["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tools in {answer}"))
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect())
+}
+
+#[test]
+fn the_mcp_endpoint_turns_on_serves_tools_with_the_token_and_turns_off_freeing_the_port() {
+    let rig = Rig::new();
+    let off = rig.ok("mcp_endpoint", json!({}));
+    assert_eq!(
+        (&off["enabled"], &off["state"], &off["default_port"]),
+        (&json!(false), &json!("stopped"), &json!(8765))
+    );
+
+    let port = free_port();
+    let on = rig.ok("set_mcp_endpoint", json!({"enabled": true, "port": port}));
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    assert_eq!(on["state"], "running", "{on}");
+    assert_eq!(
+        (on["url"].as_str(), on["token"].as_str()),
+        (Some(url.as_str()), Some("environment"))
+    );
+    assert!(
+        !on.to_string().contains(MCP_TOKEN),
+        "the token never reaches the window"
+    );
+    let settings: Value = serde_json::from_slice(&std::fs::read(rig.settings_path()).unwrap()).unwrap();
+    assert_eq!(
+        settings["mcp_http"],
+        json!({"enabled": true, "port": port}),
+        "saved for the next start"
+    );
+    assert_eq!(settings["window"]["width"], 1280, "other keys stay");
+
+    tauri::async_runtime::block_on(async {
+        let tools = list_tools(&url, MCP_TOKEN).await.expect("initialize with the token");
+        for tool in ["generate_image", "edit_image", "search_images", "get_job"] {
+            assert!(tools.iter().any(|t| t == tool), "{tool} missing from {tools:?}");
+        }
+        assert_eq!(list_tools(&url, "not-the-token-at-all-000").await, Err(401));
+    });
+
+    // the same switch again changes nothing; another port moves it
+    let again = rig.ok("set_mcp_endpoint", json!({"enabled": true, "port": port}));
+    assert_eq!(again["url"], on["url"]);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = taken.local_addr().unwrap().port();
+    let failed = rig.ok("set_mcp_endpoint", json!({"enabled": true, "port": busy}));
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let message = failed["message"].as_str().unwrap();
+    assert!(message.contains(&format!("port {busy} is in use")), "{message}");
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "moving away freed the old port"
+    );
+    drop(taken);
+
+    rig.ok("set_mcp_endpoint", json!({"enabled": true, "port": port}));
+    let stopped = rig.ok("set_mcp_endpoint", json!({"enabled": false, "port": port}));
+    assert_eq!(
+        (&stopped["state"], &stopped["enabled"]),
+        (&json!("stopped"), &json!(false))
+    );
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "turning it off frees the port"
+    );
+    let e = rig
+        .call("set_mcp_endpoint", json!({"enabled": true, "port": 0}))
+        .unwrap_err();
+    assert!(e.as_str().unwrap().contains("port"), "{e}");
+}
+
+#[test]
+fn easel_studio_mcp_http_serves_the_endpoint_without_a_display() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_easel-studio"))
+        .args(["mcp", "--http", "127.0.0.1:0"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("EASEL_LIBRARY", dir.path().join("library"))
+        .env("EASEL_SETTINGS", dir.path().join("settings.json"))
+        .env(easel::mcp::http::TOKEN_ENV, MCP_TOKEN)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "exited before listening");
+        if let Some(url) = line.trim().strip_prefix("easel MCP over HTTP at ") {
+            break url.to_string();
+        }
+    };
+    let tools = tauri::async_runtime::block_on(list_tools(&url, MCP_TOKEN));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(tools.unwrap().iter().any(|t| t == "generate_image"));
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_easel-studio"))
+        .args(["mcp", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--bogus"));
+}
+
+#[test]
+fn providers_are_added_and_removed_with_the_cores_checks() {
+    let rig = Rig::new();
+    let work = json!({"name": "work", "kind": "azure", "base_url": "https://work.openai.azure.com",
+        "deployment": "images", "api_version": "2025-04-01-preview"});
+    let added = rig.ok("add_provider", json!({"provider": work}));
+    let listed = |v: &Value| -> Vec<(String, String)> {
+        v["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap().into(), p["kind"].as_str().unwrap().into()))
+            .collect()
+    };
+    assert!(listed(&added).contains(&("work".into(), "azure".into())), "{added}");
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(rig.settings_path()).unwrap()).unwrap();
+    assert_eq!(on_disk["providers"][1]["deployment"], "images");
+    assert_eq!(on_disk["window"]["width"], 1280);
+
+    let e = rig.call("add_provider", json!({"provider": work})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("already exists"), "{e}");
+    let bad = json!({"name": "x", "kind": "compatible", "base_url": "localhost:8080"});
+    let e = rig.call("add_provider", json!({"provider": bad})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("https://"), "{e}");
+    let e = rig.call("remove_provider", json!({"name": rig.provider})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("default provider"), "{e}");
+
+    let removed = rig.ok("remove_provider", json!({"name": "work"}));
+    assert!(!listed(&removed).iter().any(|(n, _)| n == "work"), "{removed}");
+}
+
+#[test]
+fn a_new_library_folder_is_opened_at_once_and_the_gallery_is_told_to_reload() {
+    let rig = Rig::new();
+    add(&rig.library(), "in the first library", "gpt-image-2", 1);
+    assert_eq!(rig.ok("gallery_page", json!({"query": {}}))["total"], 1);
+    let (tx, rx) = mpsc::channel::<String>();
+    rig.app.listen_any(LIBRARY_EVENT, move |event| {
+        let _ = tx.send(event.payload().to_string());
+    });
+    easel_studio::forward_library_events(rig.app.handle().clone());
+    std::thread::sleep(Duration::from_millis(300));
+
+    let mut choices = rig.ok("settings", json!({}))["choices"].clone();
+    choices["library"] = json!("relative/folder");
+    let e = rig.call("save_settings", json!({"choices": choices})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("absolute path"), "{e}");
+
+    let moved = rig._dir.path().join("second library");
+    choices["library"] = json!(moved);
+    let saved = rig.ok("save_settings", json!({"choices": choices}));
+    assert_eq!(saved["library_root"], json!(moved));
+    let event: Value = serde_json::from_str(&rx.recv_timeout(Duration::from_secs(2)).expect("a reload event")).unwrap();
+    assert_eq!(event, json!({"kind": "reindexed"}));
+    assert_eq!(
+        rig.ok("gallery_page", json!({"query": {}}))["total"],
+        0,
+        "the new, empty library"
+    );
+
+    // changes in the new folder reach the window
+    std::thread::sleep(Duration::from_millis(300));
+    let id = add(
+        &Library::open(&moved).unwrap(),
+        "in the second library",
+        "gpt-image-2",
+        2,
+    );
+    let event: Value = serde_json::from_str(&rx.recv_timeout(Duration::from_secs(2)).expect("an add event")).unwrap();
+    assert_eq!(event, json!({"kind": "image_added", "id": id}));
+    assert_eq!(ids(&rig.ok("gallery_page", json!({"query": {}}))), [id]);
+}
+
+#[test]
+fn file_actions_name_images_by_id_only() {
+    let rig = Rig::new();
+    let id = add(&rig.library(), "a file", "gpt-image-2", 1);
+    for cmd in ["copy_image", "copy_image_path", "reveal_image"] {
+        let e = rig.call(cmd, json!({"id": "/etc/passwd"})).unwrap_err();
+        assert!(e.as_str().unwrap().contains("/etc/passwd"), "{cmd}: {e}");
+    }
+    // the mock app has no clipboard plugin: a clear refusal, not a panic
+    let e = rig.call("copy_image_path", json!({"id": id})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("clipboard is not available"), "{e}");
 }

@@ -45,6 +45,7 @@ function appEnvironment() {
     XDG_CACHE_HOME: path.join(home, 'cache'),
     EASEL_LIBRARY: path.join(home, 'library'),
     OPENAI_BASE_URL: fakeUrl,
+    EASEL_MCP_TOKEN: MCP_TOKEN,
   };
 }
 
@@ -78,6 +79,9 @@ function freePort() {
     });
   });
 }
+
+/** The hosted MCP endpoint's token (the app's environment instead of the session keychain). */
+const MCP_TOKEN = `e2e-mcp-token-${Math.random().toString(36).slice(2)}-0123456789`;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -214,7 +218,8 @@ after(async () => {
     await Promise.race([new Promise((r) => driver.once('exit', r)), sleep(5_000)]);
   }
   if (fake && fake.exitCode === null) fake.kill('SIGTERM');
-  if (home) rmSync(home, { recursive: true, force: true });
+  // the app may still be writing its caches while it exits
+  if (home) rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 test('the main window shows the header with the Cargo version', async () => {
@@ -329,10 +334,72 @@ test('the window may call its commands and nothing else from the Tauri core plug
   const outcomes = await wd('POST', `/session/${session}/execute/async`, {
     script: `const done = arguments[arguments.length - 1];
       const call = (cmd) => window.__TAURI_INTERNALS__.invoke(cmd, {}).then(() => 'allowed', (e) => 'denied: ' + e);
-      Promise.all(['app_info', 'providers', 'plugin:app|version', 'plugin:window|title', 'plugin:fs|read_file'].map(call)).then(done);`,
+      Promise.all(['app_info', 'providers', 'plugin:app|version', 'plugin:window|title', 'plugin:fs|read_file',
+        'plugin:clipboard-manager|read_text', 'plugin:opener|open_path'].map(call)).then(done);`,
     args: [],
   });
   assert.equal(outcomes[0], 'allowed');
   assert.equal(outcomes[1], 'allowed');
   for (const denied of outcomes.slice(2)) assert.match(denied, /^denied: .*not (allowed|found)/, denied);
+});
+
+/** Clicks the button whose text is `label` (inside `scope`, a CSS selector). */
+async function clickButton(label, scope = 'body') {
+  const clicked = await script(
+    `const b = [...document.querySelectorAll(arguments[0] + ' button')].find((b) => b.textContent.trim() === arguments[1]);
+     if (b) b.click(); return !!b;`,
+    [scope, label],
+  );
+  assert.ok(clicked, `no button "${label}" in ${scope}`);
+}
+
+test('the detail panel copies the image and its path through the real clipboard', async () => {
+  await click(tileCss);
+  await eventually('the detail panel', () => textOf('[data-testid="detail-prompt"]'));
+  await clickButton('Copy image', '[data-testid="detail-panel"]');
+  assert.equal(await eventually('the copy note', () => textOf('[data-testid="detail-panel"] [role="status"]')), 'Copied the image.');
+  await clickButton('Copy path', '[data-testid="detail-panel"]');
+  await eventually('the path note', async () =>
+    (await textOf('[data-testid="detail-panel"] [role="status"]')) === 'Copied the path.' ? true : undefined,
+  );
+  assert.deepEqual(await find('[data-testid="detail-panel"] [role="alert"]'), []);
+});
+
+/** An MCP initialize over HTTP with the token; the HTTP status (or the connection error). */
+async function initializeOver(port) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${MCP_TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {
+        protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '1' } } }),
+    });
+    return { status: response.status, body: await response.text() };
+  } catch (error) {
+    return { error: String(error.cause?.code ?? error) };
+  }
+}
+
+test('Settings turns the hosted MCP endpoint on (MCP answers with the token) and off (the port is freed)', async () => {
+  await click('nav button:nth-child(3)');
+  const status = '[data-testid="endpoint-status"]';
+  assert.equal(await eventually('the endpoint status', () => textOf(status)), 'Stopped.');
+  const port = await freePort();
+  await type('[data-testid="mcp-endpoint"] input[type="number"]', String(port));
+  await click('[data-testid="mcp-endpoint"] input[type="checkbox"]');
+  await eventually('the endpoint to run', async () => ((await textOf(status))?.includes(`127.0.0.1:${port}`) ? true : undefined));
+  const answer = await initializeOver(port);
+  assert.equal(answer.status, 200, JSON.stringify(answer));
+  assert.match(answer.body, /"serverInfo":\{"name":"easel"/);
+  assert.ok(!(await script('return document.body.innerText')).includes(MCP_TOKEN), 'the token is never shown');
+  await screenshot('settings-mcp-endpoint.png');
+
+  await click('[data-testid="mcp-endpoint"] input[type="checkbox"]');
+  await eventually('the endpoint to stop', async () => ((await textOf(status)) === 'Stopped.' ? true : undefined));
+  assert.equal((await initializeOver(port)).error, 'ECONNREFUSED');
+  await click('nav button:nth-child(1)');
 });

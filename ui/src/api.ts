@@ -222,3 +222,68 @@ export interface Connected {
 export function connectClient(client: McpClient): Promise<Connected> {
   return invoke<Connected>('connect_client', { client });
 }
+
+// ------------------------------------------------------------------------------ MCP endpoint
+
+/** `easel_studio::endpoint::EndpointView`: the hosted MCP HTTP endpoint. The token never comes here. */
+export type McpEndpoint = {
+  enabled: boolean;
+  /** The saved port; `null` means `default_port`. */
+  port: number | null;
+  default_port: number;
+  url: string | null;
+} & (
+  | { state: 'stopped' }
+  | { state: 'running'; address: string; token: 'environment' | 'keychain' | 'created' }
+  | { state: 'failed'; message: string }
+);
+
+export function mcpEndpoint(): Promise<McpEndpoint> {
+  return invoke<McpEndpoint>('mcp_endpoint');
+}
+
+/** Saves the switch and port and starts, moves or stops the endpoint at once. */
+export function setMcpEndpoint(enabled: boolean, port: number | null): Promise<McpEndpoint> {
+  return invoke<McpEndpoint>('set_mcp_endpoint', { enabled, port });
+}
+
+/** Puts the bearer token on the clipboard (done by the core; the token never reaches the UI). */
+export function copyMcpToken(): Promise<void> {
+  return invoke<void>('copy_mcp_token');
+}
+
+// --------------------------------------------------------------------------- image files
+
+/** Puts the image's pixels on the system clipboard. */
+export function copyImage(id: string): Promise<void> {
+  return invoke<void>('copy_image', { id });
+}
+
+/** Puts the image's file path on the system clipboard; returns the path. */
+export function copyImagePath(id: string): Promise<string> {
+  return invoke<string>('copy_image_path', { id });
+}
+
+/** Opens the file manager with the image selected. */
+export function revealImage(id: string): Promise<void> {
+  return invoke<void>('reveal_image', { id });
+}
+
+// ----------------------------------------------------------------------------- provider list
+
+/** `easel::settings::NewProvider`: the key is stored separately (`setKey`). */
+export interface NewProvider {
+  name: string;
+  kind: 'azure' | 'compatible';
+  base_url: string;
+  deployment?: string | null;
+  api_version?: string | null;
+}
+
+export function addProvider(provider: NewProvider): Promise<Providers> {
+  return invoke<Providers>('add_provider', { provider });
+}
+
+export function removeProvider(name: string): Promise<Providers> {
+  return invoke<Providers>('remove_provider', { name });
+}

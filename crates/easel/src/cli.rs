@@ -121,10 +121,9 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<McpAction>,
         /// Serve HTTP at http://ADDR/mcp instead of stdio. ADDR is IP:PORT or a port for 127.0.0.1
-        /// (0 picks a free one); without it, 127.0.0.1:8765.
-        #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr, num_args = 0..=1,
-              default_missing_value = "127.0.0.1:8765")]
-        http: Option<SocketAddr>,
+        /// (0 picks a free one); without it, 127.0.0.1 and the settings' `mcp_http.port` (default 8765).
+        #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr, num_args = 0..=1)]
+        http: Option<Option<SocketAddr>>,
         /// Allow --http on an address other machines can reach.
         #[arg(long, requires = "http")]
         allow_remote: bool,
@@ -654,8 +653,9 @@ fn parse_listen_addr(value: &str) -> std::result::Result<SocketAddr, String> {
         .map_err(|_| format!("'{value}' is not IP:PORT or a port, e.g. 127.0.0.1:8765"))
 }
 
-async fn serve_mcp_http(addr: SocketAddr, allow_remote: bool) -> Result<()> {
+async fn serve_mcp_http(addr: Option<SocketAddr>, allow_remote: bool) -> Result<()> {
     let config = Config::load()?;
+    let addr = addr.unwrap_or_else(|| crate::mcp::hosted::endpoint_address(&config));
     let (token, source) = http::token(|v| std::env::var(v).ok())?;
     let listener = http::bind(addr, allow_remote).await?;
     let bound = listener
@@ -772,10 +772,17 @@ mod tests {
                 allow_remote: false
             }
         ));
-        let Command::Mcp { http: Some(addr), .. } = parse(&["--http"]).unwrap() else {
+        assert!(
+            matches!(parse(&["--http"]).unwrap(), Command::Mcp { http: Some(None), .. }),
+            "--http alone: the settings' port"
+        );
+        let Command::Mcp {
+            http: Some(Some(addr)), ..
+        } = parse(&["--http", "9000"]).unwrap()
+        else {
             panic!()
         };
-        assert_eq!(addr.to_string(), "127.0.0.1:8765");
+        assert_eq!(addr.to_string(), "127.0.0.1:9000");
         assert!(matches!(
             parse(&["--http", "0.0.0.0:1", "--allow-remote"]).unwrap(),
             Command::Mcp { allow_remote: true, .. }

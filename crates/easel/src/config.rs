@@ -141,9 +141,16 @@ impl Default for McpSettings {
     }
 }
 
-/// Who may reach the MCP HTTP endpoint besides this machine's own pages and names (settings `"mcp_http"`).
+/// The MCP HTTP endpoint (settings `"mcp_http"`): whether the desktop app hosts it and on which port,
+/// and who may reach it besides this machine's own pages and names.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct McpHttp {
+    /// The desktop app serves the endpoint on 127.0.0.1 while it runs (Settings → MCP endpoint).
+    #[serde(default)]
+    pub enabled: bool,
+    /// The app's port on 127.0.0.1 (default 8765, the same as `easel mcp --http`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     /// Extra browser origins allowed to call it (`https://host[:port]`); loopback origins always are.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
@@ -269,6 +276,12 @@ impl Config {
         defaults.size = file.defaults.size.unwrap_or(defaults.size);
         defaults.quality = file.defaults.quality.unwrap_or(defaults.quality);
         defaults.output_format = file.defaults.output_format.unwrap_or(defaults.output_format);
+
+        if file.mcp_http.port == Some(0) {
+            return Err(Error::Config(
+                "mcp_http.port must be a port from 1 to 65535 (8765 when unset)".into(),
+            ));
+        }
 
         Ok(Config {
             settings_path,

@@ -69,6 +69,16 @@ pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
         .ok()
 }
 
+/// The pixels as 8-bit RGBA, with the width and height: what the system clipboard takes (the app's
+/// "Copy image"). The file itself is never changed.
+pub fn decode_rgba(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32)> {
+    let image = image::load_from_memory(bytes)
+        .map_err(|e| Error::InvalidInput(format!("cannot read the image's pixels: {e}")))?
+        .into_rgba8();
+    let (width, height) = image.dimensions();
+    Ok((image.into_raw(), width, height))
+}
+
 /// An image checked and ready to upload: a supported format, readable, under the size cap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputImage {
@@ -179,6 +189,19 @@ pub fn check_mask_size(mask: (u32, u32), image: (u32, u32)) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decodes_to_rgba_pixels() {
+        let mut png = Vec::new();
+        image::RgbImage::from_pixel(3, 2, image::Rgb([10, 20, 30]))
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let (pixels, w, h) = decode_rgba(&png).unwrap();
+        assert_eq!((w, h, pixels.len()), (3, 2, 24));
+        assert_eq!(&pixels[..4], [10, 20, 30, 255]);
+        let e = decode_rgba(b"not an image").unwrap_err().to_string();
+        assert!(e.contains("cannot read the image's pixels"), "{e}");
+    }
+
     use super::*;
     use image::{ImageFormat, RgbImage, RgbaImage};
 

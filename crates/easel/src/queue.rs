@@ -45,19 +45,18 @@ struct Entry {
     state: JobState,
 }
 
-/// The queue of this process. Cheap to clone: clones share the jobs.
+/// The queue of this process. Cheap to clone: clones share the jobs. Each job is saved into the library
+/// it was submitted with (the app can switch libraries while jobs run).
 #[derive(Clone)]
 pub struct Queue {
-    library: Arc<Library>,
     slots: Arc<Semaphore>,
     jobs: Arc<Mutex<HashMap<String, Entry>>>,
     events: broadcast::Sender<QueueEvent>,
 }
 
 impl Queue {
-    pub fn new(library: Arc<Library>, concurrency: usize) -> Queue {
+    pub fn new(concurrency: usize) -> Queue {
         Queue {
-            library,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             jobs: Arc::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
@@ -74,8 +73,8 @@ impl Queue {
 
     /// Validates `work` and checks the budget (errors come back here, nothing is queued), records the job
     /// as queued and returns it; the job runs when a slot is free. Call from within a Tokio runtime.
-    pub fn submit(&self, client: Arc<Client>, work: Work) -> Result<Job> {
-        let prepared = job::prepare(&self.library, work.clone())?;
+    pub fn submit(&self, library: &Arc<Library>, client: Arc<Client>, work: Work) -> Result<Job> {
+        let prepared = job::prepare(library, work.clone())?;
         let job = prepared.job().clone();
         let cancel = CancellationToken::new();
         self.jobs().insert(
@@ -87,21 +86,19 @@ impl Queue {
             },
         );
         self.send_state(&job.id, JobState::Queued, None, vec![]);
-        let queue = self.clone();
-        tokio::spawn(async move { queue.run(client, prepared, cancel).await });
+        let (queue, library) = (self.clone(), Arc::clone(library));
+        tokio::spawn(async move { queue.run(library, client, prepared, cancel).await });
         Ok(job)
     }
 
-    async fn run(self, client: Arc<Client>, prepared: job::Prepared, cancel: CancellationToken) {
+    async fn run(self, library: Arc<Library>, client: Arc<Client>, prepared: job::Prepared, cancel: CancellationToken) {
         let job_id = prepared.job().id.clone();
         let permit = tokio::select! {
             permit = Arc::clone(&self.slots).acquire_owned() => permit.ok(),
             () = cancel.cancelled() => None,
         };
         let Some(_permit) = permit else {
-            let _ = self
-                .library
-                .update_job(&job_id, JobState::Cancelled, None, Some("cancelled while queued"));
+            let _ = library.update_job(&job_id, JobState::Cancelled, None, Some("cancelled while queued"));
             self.finish(
                 &job_id,
                 JobState::Cancelled,
@@ -121,7 +118,7 @@ impl Queue {
             cancel,
             on_progress: &on_progress,
         };
-        match job::execute(&self.library, &client, prepared, &control).await {
+        match job::execute(&library, &client, prepared, &control).await {
             Ok(outcome) => {
                 let ids = outcome.images.into_iter().map(|i| i.id).collect();
                 self.finish(&job_id, JobState::Done, None, ids);
@@ -197,7 +194,12 @@ impl Queue {
 
     /// Runs a failed or cancelled job's work again as a new job, with the client `client` gives for
     /// that work (its provider's).
-    pub fn retry(&self, job_id: &str, client: impl FnOnce(&Work) -> Result<Arc<Client>>) -> Result<Job> {
+    pub fn retry(
+        &self,
+        library: &Arc<Library>,
+        job_id: &str,
+        client: impl FnOnce(&Work) -> Result<Arc<Client>>,
+    ) -> Result<Job> {
         let work = {
             let jobs = self.jobs();
             match jobs.get(job_id) {
@@ -215,7 +217,7 @@ impl Queue {
                 }
             }
         };
-        let job = self.submit(client(&work)?, work)?;
+        let job = self.submit(library, client(&work)?, work)?;
         self.jobs().remove(job_id);
         Ok(job)
     }

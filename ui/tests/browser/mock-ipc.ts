@@ -12,6 +12,8 @@ export interface MockConfig {
   /** Whether the default provider has a key. */
   keySet?: boolean;
   demo?: boolean;
+  /** A port the mock's MCP endpoint cannot listen on ("in use"). */
+  busyPort?: number;
 }
 
 interface Tile {
@@ -31,10 +33,13 @@ type Args = Record<string, unknown>;
 const target = window as unknown as {
   __EASEL_MOCK__?: MockConfig;
   __EASEL_CALLS__: string[];
+  /** Every invoke with its arguments, in order. */
+  __EASEL_INVOKES__: { cmd: string; args: Args }[];
   __EASEL_ADD__: (prompt: string) => Promise<string>;
 };
 const config: MockConfig = { keySet: true, images: 0, ...target.__EASEL_MOCK__ };
 target.__EASEL_CALLS__ = [];
+target.__EASEL_INVOKES__ = [];
 
 const SUBJECTS = ['red fox in the snow', 'lighthouse at dusk', 'owl at night', 'city skyline', 'bowl of lemons'];
 const MODELS = ['gpt-image-2', 'gpt-image-1.5', 'gpt-image-1'];
@@ -101,6 +106,10 @@ function search(q: Args) {
   return { total: matches.length, offset, tiles: matches.slice(offset, offset + limit) };
 }
 
+/** Providers added in Settings (besides the built-in openai). */
+const extraProviders: { name: string; kind: string; base_url: string }[] = [];
+let libraryRoot = '/home/me/Pictures/Easel';
+
 function providers() {
   return {
     demo: !!config.demo,
@@ -113,6 +122,7 @@ function providers() {
         key: keySet ? 'keychain' : 'not_set',
         problem: null,
       },
+      ...extraProviders.map((p) => ({ ...p, is_default: false, key: 'not_set', problem: null })),
     ],
   };
 }
@@ -180,13 +190,37 @@ function answer(cmd: string, args: Args): unknown {
       return {
         choices,
         settings_path: '/home/me/.local/share/app.easel.studio/settings.json',
-        library_root: '/home/me/Pictures/Easel',
+        library_root: libraryRoot,
         spent_today_usd: 0.42,
         spent_month_usd: 3.1,
       };
-    case 'save_settings':
+    case 'save_settings': {
       choices = args['choices'] as Record<string, unknown>;
+      const library = choices['library'];
+      if (typeof library === 'string' && !library.startsWith('/')) {
+        throw `the library folder must be an absolute path (like /home/you/Pictures/Easel), not '${library}'`;
+      }
+      if (typeof library === 'string' && library !== libraryRoot) {
+        libraryRoot = library;
+        config.images = 0; // the new folder is empty
+        added.length = 0;
+        void emit('library-event', { kind: 'reindexed' });
+      }
       return answer('settings', {});
+    }
+    case 'add_provider': {
+      const p = args['provider'] as { name: string; kind: string; base_url: string };
+      if (extraProviders.some((e) => e.name === p.name)) throw `a provider named '${p.name}' already exists`;
+      if (!/^https?:\/\//.test(p.base_url)) throw `provider '${p.name}': base URL must start with https://`;
+      extraProviders.push({ name: p.name, kind: p.kind, base_url: p.base_url });
+      return providers();
+    }
+    case 'remove_provider':
+      extraProviders.splice(
+        extraProviders.findIndex((e) => e.name === args['name']),
+        1,
+      );
+      return providers();
     case 'connect_client': {
       const client = String(args['client']);
       const first = !connected.has(client);
@@ -198,15 +232,45 @@ function answer(cmd: string, args: Args): unknown {
         snippet: '{\n  "mcpServers": {\n    "easel": {\n      "command": "/usr/bin/easel-studio",\n      "args": ["mcp"]\n    }\n  }\n}',
       };
     }
+    case 'copy_image':
+    case 'reveal_image':
+      if (!find(String(args['id']))) throw `unknown image id '${String(args['id'])}'`;
+      return null;
+    case 'copy_image_path':
+      return `/home/me/Pictures/Easel/2026/11/${String(args['id'])}.png`;
+    case 'mcp_endpoint':
+    case 'set_mcp_endpoint':
+    case 'copy_mcp_token':
+      return endpointAnswer(cmd, args);
     default:
       throw new Error(`command not mocked in browser tests: ${cmd}`);
   }
+}
+
+// The hosted MCP endpoint: stopped until switched on; `busyPort` stands for a port in use.
+const endpoint = { enabled: false, port: null as number | null };
+
+function endpointAnswer(cmd: string, args: Args): unknown {
+  if (cmd === 'copy_mcp_token') return null;
+  if (cmd === 'set_mcp_endpoint') {
+    endpoint.enabled = !!args['enabled'];
+    endpoint.port = (args['port'] as number | null) ?? null;
+  }
+  const port = endpoint.port ?? 8765;
+  const base = { enabled: endpoint.enabled, port: endpoint.port, default_port: 8765 };
+  if (!endpoint.enabled) return { ...base, state: 'stopped', url: null };
+  if (port === config.busyPort) {
+    return { ...base, state: 'failed', url: null, message: `port ${port} is in use: choose another port` };
+  }
+  const address = `127.0.0.1:${port}`;
+  return { ...base, state: 'running', address, token: 'keychain', url: `http://${address}/mcp` };
 }
 
 mockConvertFileSrc('windows'); // http://easel.localhost/…: a URL Playwright can intercept and count
 mockIPC(
   (cmd, payload) => {
     target.__EASEL_CALLS__.push(cmd);
+    target.__EASEL_INVOKES__.push({ cmd, args: (payload ?? {}) as Args });
     return answer(cmd, (payload ?? {}) as Args);
   },
   { shouldMockEvents: true },

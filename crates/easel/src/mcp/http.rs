@@ -55,7 +55,8 @@ impl std::fmt::Debug for Token {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TokenSource {
     Environment,
     Keychain,

@@ -6,6 +6,7 @@
 //! results with `isError: true` and the core's actionable message, never as protocol errors.
 
 mod calls;
+pub mod hosted;
 pub mod http;
 mod inputs;
 mod jobs;
