@@ -287,3 +287,74 @@ export function addProvider(provider: NewProvider): Promise<Providers> {
 export function removeProvider(name: string): Promise<Providers> {
   return invoke<Providers>('remove_provider', { name });
 }
+
+// ----------------------------------------------------------------------------------- generate
+
+/** `easel::models::ImageParams` (every field optional: the core fills its defaults). */
+export interface ImageParams {
+  model?: string;
+  /** `auto` or `WIDTHxHEIGHT`. */
+  size?: string;
+  quality?: 'auto' | 'low' | 'medium' | 'high';
+  n?: number;
+  output_format?: 'png' | 'jpeg' | 'webp';
+  output_compression?: number | null;
+  background?: 'auto' | 'opaque' | 'transparent';
+  moderation?: 'auto' | 'low';
+  stream?: boolean;
+  partial_images?: number | null;
+}
+
+/** `easel_studio::generate::GenerateForm`. */
+export interface GenerateForm {
+  prompt: string;
+  params: ImageParams;
+  provider?: string | null;
+  session_id?: string | null;
+  parent_turn_id?: string | null;
+  /** Library ids of the images to edit (the mask applies to the first). */
+  inputs?: string[];
+  mask_path?: string | null;
+}
+
+export type JobState = 'queued' | 'running' | 'partial' | 'saving' | 'done' | 'failed' | 'cancelled';
+
+export interface QueuedJob {
+  id: string;
+  state: JobState;
+}
+
+/** The live check under the form: an estimate, or why the form cannot be sent. */
+export interface FormCheck {
+  estimate_usd: number | null;
+  problem: string | null;
+}
+
+/** `easel_studio::generate::QueueEventDto`. */
+export type QueueEvent =
+  | { kind: 'state'; job_id: string; state: JobState; error: string | null; images: string[] }
+  | { kind: 'partial'; job_id: string; index: number; data_url: string };
+
+export function generate(form: GenerateForm): Promise<QueuedJob> {
+  return invoke<QueuedJob>('generate', { form });
+}
+
+export function checkForm(form: GenerateForm): Promise<FormCheck> {
+  return invoke<FormCheck>('check_form', { form });
+}
+
+export function cancelJob(jobId: string): Promise<boolean> {
+  return invoke<boolean>('cancel_job', { jobId });
+}
+
+export function cancelPending(): Promise<number> {
+  return invoke<number>('cancel_pending');
+}
+
+export function retryJob(jobId: string): Promise<QueuedJob> {
+  return invoke<QueuedJob>('retry_job', { jobId });
+}
+
+export function onQueueEvent(handler: (event: QueueEvent) => void): Promise<UnlistenFn> {
+  return listen<QueueEvent>('queue-event', (e) => handler(e.payload));
+}

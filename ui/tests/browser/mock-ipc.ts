@@ -242,6 +242,12 @@ function answer(cmd: string, args: Args): unknown {
     case 'set_mcp_endpoint':
     case 'copy_mcp_token':
       return endpointAnswer(cmd, args);
+    case 'check_form':
+    case 'generate':
+    case 'cancel_job':
+    case 'cancel_pending':
+    case 'retry_job':
+      return queueAnswer(cmd, args);
     default:
       throw new Error(`command not mocked in browser tests: ${cmd}`);
   }
@@ -264,6 +270,83 @@ function endpointAnswer(cmd: string, args: Args): unknown {
   }
   const address = `127.0.0.1:${port}`;
   return { ...base, state: 'running', address, token: 'keychain', url: `http://${address}/mcp` };
+}
+
+// The generate queue: one slot; each job runs `JOB_MS`, streams two partials, then lands in the library.
+const JOB_MS = 600;
+const PARTIAL = 'data:image/svg+xml;base64,' + btoa('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#c84"/></svg>');
+interface MockJob {
+  id: string;
+  prompt: string;
+  state: string;
+}
+const jobs: MockJob[] = [];
+let running: MockJob | null = null;
+
+function setState(job: MockJob, state: string, images: string[] = [], error: string | null = null) {
+  job.state = state;
+  void emit('queue-event', { kind: 'state', job_id: job.id, state, error, images });
+}
+
+function runNext() {
+  if (running) return;
+  const job = jobs.find((j) => j.state === 'queued');
+  if (!job) return;
+  running = job;
+  setState(job, 'running');
+  [1, 2].forEach((i) =>
+    setTimeout(() => {
+      if (job.state !== 'running' && job.state !== 'partial') return;
+      setState(job, 'partial');
+      void emit('queue-event', { kind: 'partial', job_id: job.id, index: i - 1, data_url: PARTIAL });
+    }, (JOB_MS * i) / 3),
+  );
+  setTimeout(() => {
+    running = null;
+    if (job.state === 'running' || job.state === 'partial') {
+      void target.__EASEL_ADD__(job.prompt).then((id) => setState(job, 'done', [id]));
+    }
+    runNext();
+  }, JOB_MS);
+}
+
+function queueAnswer(cmd: string, args: Args): unknown {
+  const form = (args['form'] ?? {}) as { prompt?: string; params?: { size?: string; n?: number } };
+  switch (cmd) {
+    case 'check_form': {
+      const size = form.params?.size ?? 'auto';
+      const m = /^(\d+)x(\d+)$/.exec(size);
+      if (size !== 'auto' && (!m || Number(m[1]) % 16 || Number(m[2]) % 16)) {
+        return { estimate_usd: null, problem: `size ${size}: both edges must be multiples of 16` };
+      }
+      return { estimate_usd: 0.042 * (form.params?.n ?? 1), problem: null };
+    }
+    case 'generate': {
+      const job = { id: `job${jobs.length + 1}`, prompt: form.prompt ?? '', state: 'queued' };
+      jobs.push(job);
+      setTimeout(runNext, 0);
+      return { id: job.id, state: 'queued' };
+    }
+    case 'cancel_job': {
+      const job = jobs.find((j) => j.id === args['jobId']);
+      if (!job || ['done', 'failed', 'cancelled'].includes(job.state)) return false;
+      setState(job, 'cancelled');
+      return true;
+    }
+    case 'cancel_pending': {
+      const pending = jobs.filter((j) => j.state === 'queued');
+      pending.forEach((j) => setState(j, 'cancelled'));
+      return pending.length;
+    }
+    default: {
+      const old = jobs.find((j) => j.id === args['jobId']);
+      if (!old) throw `no queued job with id '${String(args['jobId'])}'`;
+      const job = { id: `job${jobs.length + 1}`, prompt: old.prompt, state: 'queued' };
+      jobs.push(job);
+      setTimeout(runNext, 0);
+      return { id: job.id, state: 'queued' };
+    }
+  }
 }
 
 mockConvertFileSrc('windows'); // http://easel.localhost/…: a URL Playwright can intercept and count

@@ -1,0 +1,54 @@
+import { artifactsDir, expect, test } from './fixtures';
+
+const info = { name: 'Easel', version: '9.8.7', core_version: '9.8.6' };
+
+test('generate: live size check and estimate, a queue of 3 with one cancelled, partials then the result, ↑ recalls', async ({
+  page,
+  mockCore,
+  pageErrors,
+}) => {
+  await mockCore({ appInfo: info, images: 2 });
+  await page.goto('/');
+  await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
+  const prompt = page.getByTestId('prompt');
+  const check = page.getByTestId('form-check');
+  const send = page.getByRole('button', { name: 'Generate', exact: true }).last();
+
+  await page.getByTestId('size').selectOption('custom');
+  await page.getByTestId('custom-size').fill('1000x1000');
+  await prompt.fill('a kite');
+  await expect(check).toContainText('multiples of 16');
+  await expect(send).toBeDisabled();
+  await page.getByTestId('size').selectOption('1024x1024');
+  await expect(check).toContainText('about $0.042');
+  await expect(send).toBeEnabled();
+
+  for (const text of ['first kite', 'second kite', 'third kite']) {
+    await prompt.fill(text);
+    await prompt.press('Control+Enter');
+  }
+  const tiles = page.getByTestId('queue-tile');
+  await expect(tiles).toHaveCount(3);
+  // newest first: the third is still waiting for the single slot
+  await page.getByRole('button', { name: 'Cancel third kite' }).click();
+  await expect(tiles.nth(0)).toHaveAttribute('data-state', 'cancelled');
+  await expect(tiles.nth(2).getByTestId('partial')).toBeVisible();
+  await page.screenshot({ path: `${artifactsDir}generate-queue-partials.png`, fullPage: true });
+  await expect(tiles.nth(2)).toHaveAttribute('data-state', 'done');
+  await expect(tiles.nth(1)).toHaveAttribute('data-state', 'done');
+  await expect(tiles.nth(0)).toHaveAttribute('data-state', 'cancelled');
+  await expect(tiles.nth(0).getByRole('button', { name: 'Retry third kite' })).toBeVisible();
+  await page.screenshot({ path: `${artifactsDir}generate-queue-done.png`, fullPage: true });
+
+  await prompt.fill('');
+  await prompt.press('ArrowUp');
+  await expect(prompt).toHaveValue('third kite');
+  await prompt.press('ArrowUp');
+  await expect(prompt).toHaveValue('second kite');
+
+  // the finished images are in the gallery
+  await page.getByRole('navigation').getByRole('button', { name: 'Gallery' }).click();
+  await expect(page.getByTestId('count')).toHaveText('4 images');
+  await expect(page.locator('[aria-label="second kite"]')).toBeAttached();
+  expect(pageErrors).toEqual([]);
+});
