@@ -11,6 +11,7 @@ pub mod files;
 pub mod generate;
 pub mod media;
 pub mod providers;
+pub mod sessions;
 pub mod studio;
 
 use std::process::ExitCode;
@@ -95,6 +96,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             generate::cancel_job,
             generate::cancel_pending,
             generate::retry_job,
+            sessions::sessions,
+            sessions::session_tree,
+            sessions::create_session,
+            sessions::rename_session,
+            sessions::archive_session,
             providers::add_provider,
             providers::remove_provider,
             endpoint::mcp_endpoint,

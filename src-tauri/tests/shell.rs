@@ -411,6 +411,57 @@ fn the_generate_panel_queues_a_job_whose_partials_and_result_reach_the_window() 
 }
 
 #[test]
+fn sessions_made_elsewhere_are_listed_with_their_turn_tree_renamed_and_archived() {
+    let rig = Rig::new();
+    let made = rig.ok("create_session", json!({"name": "harbour series"}));
+    let id = made["id"].as_str().unwrap().to_string();
+    // turns recorded by another process (an MCP server) on the same library
+    let other = rig.library();
+    let root = other
+        .add_turn(
+            &id,
+            easel::session::NewTurn {
+                prompt: "a harbour",
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    for prompt in ["at night", "in the rain"] {
+        other
+            .add_turn(
+                &id,
+                easel::session::NewTurn {
+                    parent_id: Some(&root.id),
+                    prompt,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let tree = rig.ok("session_tree", json!({"id": id}));
+    assert_eq!(tree["session"]["name"], "harbour series");
+    let turns = tree["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 3);
+    assert!(
+        turns[1..].iter().all(|t| t["parent_id"] == root.id.as_str()),
+        "a branch point at turn 1"
+    );
+
+    rig.ok("rename_session", json!({"id": id, "name": "harbours"}));
+    let listed = rig.ok("sessions", json!({"includeArchived": false}));
+    assert_eq!(listed[0]["name"], "harbours");
+    assert_eq!(listed[0]["turns"], 3);
+    rig.ok("archive_session", json!({"id": id, "archived": true}));
+    assert_eq!(rig.ok("sessions", json!({"includeArchived": false})), json!([]));
+    assert_eq!(
+        rig.ok("sessions", json!({"includeArchived": true}))[0]["archived"],
+        true
+    );
+    let e = rig.call("session_tree", json!({"id": "no-such"})).unwrap_err();
+    assert!(e.as_str().unwrap().contains("no-such"), "{e}");
+}
+
+#[test]
 fn settings_are_read_and_saved_keeping_other_keys() {
     let rig = Rig::new();
     let view = rig.ok("settings", json!({}));

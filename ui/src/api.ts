@@ -358,3 +358,55 @@ export function retryJob(jobId: string): Promise<QueuedJob> {
 export function onQueueEvent(handler: (event: QueueEvent) => void): Promise<UnlistenFn> {
   return listen<QueueEvent>('queue-event', (e) => handler(e.payload));
 }
+
+// ----------------------------------------------------------------------------------- sessions
+
+/** `easel::session::Session`. */
+export interface Session {
+  id: string;
+  name: string;
+  created_ms: number;
+  updated_ms: number;
+  archived: boolean;
+  turns: number;
+  cost_usd: number;
+}
+
+/** `easel::session::Turn` (the fields the timeline reads). */
+export interface Turn {
+  id: string;
+  session_id: string;
+  parent_id: string | null;
+  prompt: string;
+  params: ImageParams;
+  inputs: string[];
+  has_mask: boolean;
+  created_ms: number;
+  cost_usd: number;
+  images: string[];
+}
+
+export interface SessionTree {
+  session: Session;
+  turns: Turn[];
+}
+
+export function sessions(includeArchived: boolean): Promise<Session[]> {
+  return invoke<Session[]>('sessions', { includeArchived });
+}
+
+export function sessionTree(id: string): Promise<SessionTree> {
+  return invoke<SessionTree>('session_tree', { id });
+}
+
+export function createSession(name: string): Promise<Session> {
+  return invoke<Session>('create_session', { name });
+}
+
+export function renameSession(id: string, name: string): Promise<Session> {
+  return invoke<Session>('rename_session', { id, name });
+}
+
+export function archiveSession(id: string, archived: boolean): Promise<Session> {
+  return invoke<Session>('archive_session', { id, archived });
+}

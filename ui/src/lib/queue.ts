@@ -12,6 +12,15 @@ export interface QueueTile {
   images: string[];
 }
 
+/** Continue a session from one of its turns: the new job edits that turn's image and becomes its child. */
+export interface Continuation {
+  sessionId: string;
+  sessionName: string;
+  turnId: string;
+  /** The turn's image, edited by the new prompt (none: a new generation in the session). */
+  imageId: string | null;
+}
+
 const FINAL: JobState[] = ['done', 'failed', 'cancelled'];
 
 export function isFinal(state: JobState): boolean {

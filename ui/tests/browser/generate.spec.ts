@@ -52,3 +52,38 @@ test('generate: live size check and estimate, a queue of 3 with one cancelled, p
   await expect(page.locator('[aria-label="second kite"]')).toBeAttached();
   expect(pageErrors).toEqual([]);
 });
+
+test('timeline: the turn tree, rename, and a branch from turn 1 through the generate panel', async ({
+  page,
+  mockCore,
+  pageErrors,
+}) => {
+  await mockCore({ appInfo: info, images: 40 });
+  await page.goto('/');
+  await page.getByRole('navigation').getByRole('button', { name: 'Sessions' }).click();
+  await page.getByLabel('Search sessions').fill('fox');
+  await page.getByTestId('session-item').click();
+  const turns = page.getByTestId('turn');
+  await expect(turns).toHaveCount(3);
+  await expect(turns.nth(2)).toHaveAttribute('data-depth', '2');
+  await expect(turns.nth(0)).toContainText('a red fox');
+
+  await page.getByLabel('Session name').fill('Fox studies, winter');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByTestId('session-item')).toContainText('Fox studies, winter');
+  await page.screenshot({ path: `${artifactsDir}timeline.png`, fullPage: true });
+
+  await turns.nth(0).getByRole('button', { name: 'Continue from here' }).click();
+  await expect(page.getByTestId('continuation')).toContainText('Fox studies, winter');
+  await page.getByTestId('prompt').fill('the fox, as a woodcut');
+  await page.getByTestId('prompt').press('Control+Enter');
+  await expect(page.getByTestId('queue-tile')).toHaveCount(1);
+  const sent = await page.evaluate(
+    () =>
+      (window as unknown as { __EASEL_INVOKES__: { cmd: string; args: { form?: unknown } }[] }).__EASEL_INVOKES__.filter(
+        (i) => i.cmd === 'generate',
+      )[0]?.args.form,
+  );
+  expect(sent).toMatchObject({ session_id: 's_fox', parent_turn_id: 't1', inputs: ['img3'], prompt: 'the fox, as a woodcut' });
+  expect(pageErrors).toEqual([]);
+});

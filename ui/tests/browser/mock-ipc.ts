@@ -242,6 +242,11 @@ function answer(cmd: string, args: Args): unknown {
     case 'set_mcp_endpoint':
     case 'copy_mcp_token':
       return endpointAnswer(cmd, args);
+    case 'sessions':
+    case 'session_tree':
+    case 'rename_session':
+    case 'archive_session':
+      return sessionsAnswer(cmd, args);
     case 'check_form':
     case 'generate':
     case 'cancel_job':
@@ -347,6 +352,29 @@ function queueAnswer(cmd: string, args: Args): unknown {
       return { id: job.id, state: 'queued' };
     }
   }
+}
+
+// One session, "Fox studies": turn 1 → turn 2 → turn 3, each with an image.
+const fox = { id: 's_fox', name: 'Fox studies', created_ms: BASE_MS, updated_ms: BASE_MS, archived: false, turns: 3, cost_usd: 0.12 };
+const foxTurns = ['a red fox', 'the fox at dusk', 'the fox in snow'].map((prompt, i) => ({
+  id: `t${i + 1}`,
+  session_id: 's_fox',
+  parent_id: i === 0 ? null : `t${i}`,
+  prompt,
+  params: {},
+  inputs: [],
+  has_mask: false,
+  created_ms: BASE_MS + i * 60_000,
+  cost_usd: 0.04,
+  images: [`img${i * 10 + 3}`],
+}));
+
+function sessionsAnswer(cmd: string, args: Args): unknown {
+  if (cmd === 'sessions') return fox.archived && !args['includeArchived'] ? [] : [fox];
+  if (args['id'] !== fox.id) throw `no session with id '${String(args['id'])}'`;
+  if (cmd === 'rename_session') fox.name = String(args['name']);
+  if (cmd === 'archive_session') fox.archived = !!args['archived'];
+  return cmd === 'session_tree' ? { session: fox, turns: foxTurns } : fox;
 }
 
 mockConvertFileSrc('windows'); // http://easel.localhost/…: a URL Playwright can intercept and count
