@@ -52,7 +52,8 @@ function appEnvironment() {
 /** Starts fake-openai on a free port; resolves with its base URL. */
 function startFake() {
   return new Promise((resolve, reject) => {
-    fake = spawn(path.join(binDir, 'fake-openai'), ['--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // streamed events 250 ms apart, so the queue tile visibly shows the partial images
+    fake = spawn(path.join(binDir, 'fake-openai'), ['--port', '0', '--partial-interval-ms', '250'], { stdio: ['ignore', 'pipe', 'ignore'] });
     fake.once('error', reject);
     let out = '';
     fake.stdout.on('data', (chunk) => {
@@ -262,14 +263,14 @@ test('the empty gallery invites a first image, and a screenshot is kept', async 
 });
 
 test('Settings tests the connection to the provider with the stored key', async () => {
-  await click('nav button:nth-child(3)');
+  await click('nav button[data-view=settings]');
   await eventually('the provider card', () => textOf('[data-testid="key-status-openai"]'));
   assert.equal(await textOf('[data-testid="key-status-openai"]'), 'set (keychain)');
   await click('[data-testid="provider-openai"] button[type="button"]');
   const message = await eventually('the connection test', () => textOf('[data-testid="key-message"]'));
   assert.match(message, /^Connected in \d+ ms\.$/);
   await screenshot('settings.png');
-  await click('nav button:nth-child(1)');
+  await click('nav button[data-view=gallery]');
 });
 
 const PROMPT = 'a lighthouse on a cliff, e2e marker';
@@ -315,7 +316,7 @@ test('star it from the keyboard, find it by search, trash it and restore it', as
   await eventually('the gallery to empty', async () => ((await textOf('[data-testid="count"]')) === '0 images' ? true : undefined));
   assert.equal(easel('search', 'lighthouse').trim(), '', 'gone from the gallery for the CLI too');
 
-  await click('nav button:nth-child(2)');
+  await click('nav button[data-view=trash]');
   await eventually('the trashed tile', async () => ((await find(tileCss)).length ? true : undefined));
   await click(tileCss);
   await eventually('the restore button', async () => ((await find('[data-testid="detail-panel"] button')).length ? true : undefined));
@@ -323,7 +324,7 @@ test('star it from the keyboard, find it by search, trash it and restore it', as
   await click('[data-testid="detail-panel"] button');
   await eventually('the empty trash', () => textOf('[data-testid="empty-trash"]'));
 
-  await click('nav button:nth-child(1)');
+  await click('nav button[data-view=gallery]');
   await eventually('the restored tile', async () => ((await find(tileCss)).length ? true : undefined));
   assert.match(easel('search', 'lighthouse'), /lighthouse/);
   await click(tileCss);
@@ -385,7 +386,7 @@ async function initializeOver(port) {
 }
 
 test('Settings turns the hosted MCP endpoint on (MCP answers with the token) and off (the port is freed)', async () => {
-  await click('nav button:nth-child(3)');
+  await click('nav button[data-view=settings]');
   const status = '[data-testid="endpoint-status"]';
   assert.equal(await eventually('the endpoint status', () => textOf(status)), 'Stopped.');
   const port = await freePort();
@@ -401,5 +402,31 @@ test('Settings turns the hosted MCP endpoint on (MCP answers with the token) and
   await click('[data-testid="mcp-endpoint"] input[type="checkbox"]');
   await eventually('the endpoint to stop', async () => ((await textOf(status)) === 'Stopped.' ? true : undefined));
   assert.equal((await initializeOver(port)).error, 'ECONNREFUSED');
-  await click('nav button:nth-child(1)');
+  await click('nav button[data-view=gallery]');
+});
+
+test('Generate: a streamed job shows its partial images in the queue, then lands in the gallery', async () => {
+  const prompt = 'a paper kite over the dunes, e2e generate';
+  await click('nav button[data-view=generate]');
+  await eventually('the generate form', async () => ((await find('[data-testid="prompt"]')).length ? true : undefined));
+  await type('[data-testid="prompt"]', prompt);
+  await eventually('the estimate', async () => ((await textOf('[data-testid="form-check"]'))?.startsWith('about $') ? true : undefined));
+  await clickButton('Generate', 'form');
+  const tile = '[data-testid="queue-tile"]';
+  await eventually('a partial image in the queue tile', async () => {
+    const loaded = await script(
+      `const img = document.querySelector('${tile} [data-testid="partial"]'); return !!img && img.complete && img.naturalWidth > 0;`,
+    );
+    return loaded ? true : undefined;
+  }, 10_000);
+  await screenshot('generate-partial.png');
+  await eventually('the job to finish', async () => {
+    const state = await script(`return document.querySelector('${tile}')?.dataset.state;`);
+    assert.notEqual(state, 'failed', await textOf(tile));
+    return state === 'done' ? true : undefined;
+  }, 20_000);
+  await screenshot('generate-done.png');
+  assert.match(easel('search', 'kite dunes'), /kite/, 'the image is in the shared library');
+  await click('nav button[data-view=gallery]');
+  await eventually('the new tile in the gallery', async () => ((await find(`[role="option"][aria-label="${prompt}"]`)).length ? true : undefined));
 });
