@@ -401,7 +401,7 @@ fn thumbnails_are_cached_and_previews_fit_mcp_limits() {
 
 #[tokio::test]
 async fn a_job_runs_to_done_or_is_cancelled_and_the_state_is_persisted() {
-    use easel::job::{Call, JobState, Work, run};
+    use easel::job::{JobState, run};
     use easel::openai::Control;
     use std::sync::Arc;
     use std::time::Duration;
@@ -410,14 +410,7 @@ async fn a_job_runs_to_done_or_is_cancelled_and_the_state_is_persisted() {
     let client = common::client(&fake);
     let dir = tempfile::tempdir().unwrap();
     let lib = Arc::new(Library::open(dir.path()).unwrap());
-    let work = |prompt: &str| Work {
-        call: Call::Generate(common::generate_req(prompt)),
-        provider: "openai".into(),
-        session_id: None,
-        parent_turn_id: None,
-        input_labels: vec![],
-        budget: Default::default(),
-    };
+    let work = common::generate_work;
 
     let done = run(&lib, &client, work("a finished job"), &Control::new())
         .await

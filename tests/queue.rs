@@ -6,22 +6,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use easel::job::{Call, JobState, Work};
+use easel::job::{Call, JobState};
 use easel::library::Library;
 use easel::queue::{Queue, QueueEvent};
 use fake_openai::Fault;
 use tokio::sync::broadcast;
 
-fn work(prompt: &str) -> Work {
-    Work {
-        call: Call::Generate(common::generate_req(prompt)),
-        provider: "openai".into(),
-        session_id: None,
-        parent_turn_id: None,
-        input_labels: vec![],
-        budget: Default::default(),
-    }
-}
+use common::generate_work as work;
 
 /// Events until `job_id` reaches a final state; returns (states seen, partial indexes, images, error).
 async fn follow(

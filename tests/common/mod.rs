@@ -33,6 +33,18 @@ pub fn generate_req(prompt: &str) -> GenerateRequest {
     }
 }
 
+/// The work of a plain generation with the default provider, outside any session.
+pub fn generate_work(prompt: &str) -> easel::job::Work {
+    easel::job::Work {
+        call: easel::job::Call::Generate(generate_req(prompt)),
+        provider: "openai".into(),
+        session_id: None,
+        parent_turn_id: None,
+        input_labels: vec![],
+        budget: Default::default(),
+    }
+}
+
 /// A gradient image encoded in `format`.
 pub fn encode(w: u32, h: u32, format: ImageFormat) -> Vec<u8> {
     let img = RgbaImage::from_fn(w, h, |x, y| Rgba([(x % 256) as u8, (y % 256) as u8, 128, 255]));

@@ -137,6 +137,8 @@ async function type(css, text) {
   const [id] = await find(css);
   assert.ok(id, `no element ${css}`);
   await wd('POST', `/session/${session}/element/${id}/clear`, {});
+  // WebDriver's clear fires no `input` event: without one the page would keep the old value
+  await script('arguments[0].dispatchEvent(new Event("input", { bubbles: true }));', [{ [ELEMENT]: id }]);
   if (text) await wd('POST', `/session/${session}/element/${id}/value`, { text });
 }
 
@@ -428,5 +430,8 @@ test('Generate: a streamed job shows its partial images in the queue, then lands
   await screenshot('generate-done.png');
   assert.match(easel('search', 'kite dunes'), /kite/, 'the image is in the shared library');
   await click('nav button[data-view=gallery]');
-  await eventually('the new tile in the gallery', async () => ((await find(`[role="option"][aria-label="${prompt}"]`)).length ? true : undefined));
+  await eventually('the gallery to count the new image', async () => ((await textOf('[data-testid="count"]')) === '2 images' ? true : undefined));
+  await screenshot('generate-gallery.png');
+  const labels = await script(`return [...document.querySelectorAll('[role="option"]')].map((t) => t.getAttribute('aria-label'));`);
+  assert.ok(labels.includes(prompt), JSON.stringify(labels));
 });
