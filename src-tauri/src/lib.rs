@@ -6,7 +6,9 @@
 //! `easel-studio mcp` serves MCP over stdio without opening any window.
 
 pub mod commands;
+pub mod costs;
 pub mod media;
+pub mod painter;
 pub mod studio;
 
 use std::process::ExitCode;
@@ -79,6 +81,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             commands::settings,
             commands::save_settings,
             commands::connect_client,
+            painter::export_mask,
+            painter::composite_mask,
+            costs::cost_summary,
         ])
 }
 
