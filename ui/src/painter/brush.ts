@@ -56,26 +56,44 @@ export function paintSegment(coverage: Coverage, a: Point, b: Point, brush: Brus
   const rect = segmentRect(coverage, a, b, brush);
   if (!rect) return null;
   const radius = brush.size / 2;
+  const r2 = radius * radius;
   const { data, width } = coverage;
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const len2 = dx * dx + dy * dy;
+  const len = Math.sqrt(len2);
+  // unit normal of the segment's line: a row crosses the capsule only within the strip |p·n| < radius
+  const nx = len > 0 ? -dy / len : 0;
+  const ny = len > 0 ? dx / len : 0;
   const feather = Math.max(1, radius * (1 - Math.min(1, Math.max(0, brush.hardness))));
   const inner = radius - feather;
+  const inner2 = inner > 0 ? inner * inner : -1;
+  const erase = brush.erase;
+  const xEnd = rect.x + rect.w;
   for (let y = rect.y; y < rect.y + rect.h; y++) {
     const py = y + 0.5 - a.y;
-    let i = y * width + rect.x;
-    for (let x = rect.x; x < rect.x + rect.w; x++, i++) {
+    // the columns this row can touch: the strip around the line (any slope but near-horizontal)
+    let from = rect.x;
+    let to = xEnd;
+    if (Math.abs(nx) > 1e-6) {
+      const p0 = (-radius - py * ny) / nx + a.x - 0.5;
+      const p1 = (radius - py * ny) / nx + a.x - 0.5;
+      from = Math.max(from, Math.floor(Math.min(p0, p1)));
+      to = Math.min(to, Math.ceil(Math.max(p0, p1)) + 1);
+    }
+    let i = y * width + from;
+    for (let x = from; x < to; x++, i++) {
+      const old = data[i]!;
+      if (erase ? old === 0 : old === 255) continue;
       const px = x + 0.5 - a.x;
       let t = len2 === 0 ? 0 : (px * dx + py * dy) / len2;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
       const ex = px - t * dx;
       const ey = py - t * dy;
-      const d = Math.sqrt(ex * ex + ey * ey);
-      if (d >= radius) continue;
-      const v = d <= inner ? 255 : Math.round(((radius - d) / feather) * 255);
-      const old = data[i]!;
-      if (brush.erase) {
+      const d2 = ex * ex + ey * ey;
+      if (d2 >= r2) continue;
+      const v = d2 <= inner2 ? 255 : Math.round(((radius - Math.sqrt(d2)) / feather) * 255);
+      if (erase) {
         const keep = 255 - v;
         if (keep < old) data[i] = keep;
       } else if (v > old) {
