@@ -175,7 +175,22 @@ test('fills a rectangle and a lasso, and works at 1024×700 in the dark theme', 
     [620, 880],
   ]);
   expect(out.samples).toEqual([255, 0, 255, 0]);
+
+  // reference images: a file and a library image dropped in, reordered, one removed
+  await page.getByTestId('reference-list').evaluate((el) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'sketch.png', { type: 'image/png' }));
+    data.setData('text/uri-list', 'http://easel.localhost/image/img1');
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  const refs = page.getByTestId('reference-list').getByRole('listitem');
+  await expect(refs).toHaveCount(2);
+  await expect(refs.nth(0)).toContainText('sketch.png');
+  await page.getByRole('button', { name: 'Move 2 up' }).click();
+  await expect(refs.nth(0)).toContainText('img1');
   await page.screenshot({ path: `${artifactsDir}painter-dark-1024x700.png` });
+  await page.getByRole('button', { name: 'Remove 2' }).click();
+  await expect(refs).toHaveCount(1);
   expect(pageErrors).toEqual([]);
 });
 
@@ -242,9 +257,9 @@ test('a long stroke on a 4096×4096 image renders within a frame (p95 of rAF int
   const out = await exportAndRead(page, [[Math.round(4096 * 0.1), Math.round(4096 * 0.1)]]);
   expect(out.length).toBe(4096 * 4096);
   expect(out.samples[0]).toBe(255);
+  await page.screenshot({ path: `${artifactsDir}painter-4096.png` });
   // rAF timestamps come in 0.1 ms steps, so 16.7 may read as 16.700000000000728
   expect(result.p95).toBeLessThanOrEqual(16.7 + 1e-6);
-  await page.screenshot({ path: `${artifactsDir}painter-4096.png` });
   expect(pageErrors).toEqual([]);
 });
 
