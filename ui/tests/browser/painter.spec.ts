@@ -191,6 +191,21 @@ test('fills a rectangle and a lasso, and works at 1024×700 in the dark theme', 
   await page.screenshot({ path: `${artifactsDir}painter-dark-1024x700.png` });
   await page.getByRole('button', { name: 'Remove 2' }).click();
   await expect(refs).toHaveCount(1);
+
+  // the wheel zooms at the cursor: the image pixel under it stays under it; Ctrl+0 fits again
+  const stage = page.getByTestId('painter-stage');
+  const view = async () => Promise.all(['data-scale', 'data-x', 'data-y'].map(async (a) => Number(await stage.getAttribute(a))));
+  const [fitScale] = await view();
+  const cursor = await screenOf(page, 700, 300);
+  await page.mouse.move(cursor.x, cursor.y);
+  await page.mouse.wheel(0, -200);
+  await expect.poll(async () => (await view())[0]).toBeGreaterThan(fitScale! * 1.5);
+  const under = await screenOf(page, 700, 300);
+  expect(Math.abs(under.x - cursor.x)).toBeLessThan(1);
+  expect(Math.abs(under.y - cursor.y)).toBeLessThan(1);
+  await stage.focus();
+  await page.keyboard.press('Control+0');
+  await expect.poll(async () => (await view())[0]).toBeCloseTo(fitScale!, 6);
   expect(pageErrors).toEqual([]);
 });
 
