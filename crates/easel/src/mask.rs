@@ -21,7 +21,6 @@ use std::io::Cursor;
 use fast_image_resize as fr;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, ExtendedColorType, ImageEncoder};
-use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::imaging::{self, InputImage};
@@ -243,22 +242,15 @@ fn resize(
 
 /// Black RGBA whose alpha is `plane` (or `255 − plane` with `flip`), encoded as a PNG.
 ///
-/// Written a pixel at a time as one little-endian `u32` (R, G, B = 0; A), which the compiler vectorises, in
-/// bands on rayon's pool (the 33 MB of a 4K mask is memory-bound work both cores share). The
+/// Written a pixel at a time as one little-endian `u32` (R, G, B = 0; A), which the compiler vectorises. The
 /// PNG uses fdeflate with the Sub filter: on a mask, Sub turns every run of equal pixels into zeros, which
 /// fdeflate's run-length coding shrinks to almost nothing (a 4K mask is a few KB, far under the API's 4 MB).
 fn encode_mask(plane: &[u8], size: (u32, u32), flip: bool) -> Result<Vec<u8>> {
-    const BAND: usize = 1 << 16;
     let xor = if flip { 0xFF } else { 0 };
     let mut rgba = vec![0u8; plane.len() * 4];
-    let expand = |(out, values): (&mut [u8], &[u8])| {
-        for (pixel, &value) in out.chunks_exact_mut(4).zip(values) {
-            pixel.copy_from_slice(&(u32::from(value ^ xor) << 24).to_le_bytes());
-        }
-    };
-    rgba.par_chunks_mut(BAND * 4)
-        .zip(plane.par_chunks(BAND))
-        .for_each(expand);
+    for (pixel, &value) in rgba.chunks_exact_mut(4).zip(plane) {
+        pixel.copy_from_slice(&(u32::from(value ^ xor) << 24).to_le_bytes());
+    }
     encode_png(&rgba, size, ExtendedColorType::Rgba8, FilterType::Sub)
 }
 
