@@ -145,6 +145,30 @@ fn main() {
         note,
     ));
 
+    // the desktop painter paints at the image's natural size, so its export skips the resize
+    let natural = Coverage {
+        width: 3840,
+        height: 2160,
+        data: canvas
+            .data
+            .chunks(1920)
+            .flat_map(|row| {
+                let wide: Vec<u8> = row.iter().flat_map(|&c| [c, c]).collect();
+                [wide.clone(), wide]
+            })
+            .flatten()
+            .collect(),
+        invert: false,
+    };
+    let (samples, png) = sample(|| to_openai_mask(3840, 2160, &natural).unwrap());
+    let note = format!("{RUNS} runs, the painter's path (no resize), {} PNG out", kb(png.len()));
+    rows.push(row(
+        "Mask export 3840×2160 from a 3840×2160 canvas",
+        &samples,
+        Some(EXPORT_TARGET),
+        note,
+    ));
+
     let inverted = Coverage {
         invert: true,
         ..canvas.clone()

@@ -6,10 +6,12 @@
 //! `easel-studio mcp` serves MCP over stdio (or `--http`) without opening any window.
 
 pub mod commands;
+pub mod costs;
 pub mod endpoint;
 pub mod files;
 pub mod generate;
 pub mod media;
+pub mod painter;
 pub mod providers;
 pub mod sessions;
 pub mod studio;
@@ -109,6 +111,9 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             files::copy_image,
             files::copy_image_path,
             files::reveal_image,
+            painter::export_mask,
+            painter::composite_mask,
+            costs::cost_summary,
         ])
 }
 

@@ -410,3 +410,66 @@ export function renameSession(id: string, name: string): Promise<Session> {
 export function archiveSession(id: string, archived: boolean): Promise<Session> {
   return invoke<Session>('archive_session', { id, archived });
 }
+
+// ------------------------------------------------------------------------------ mask painter
+
+/** `easel::library::SavedMask`: a mask written into the library's masks folder. */
+export interface SavedMask {
+  /** File name in the masks folder (what `compositeMask` takes). */
+  name: string;
+  path: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/**
+ * Sends what was painted over image `imageId` (one byte per pixel, 255 = painted, `width × height`) as
+ * a raw IPC body, no JSON; the core saves it as OpenAI's mask at the image's natural size.
+ */
+export function exportMask(imageId: string, coverage: Uint8Array, width: number, height: number, invert: boolean): Promise<SavedMask> {
+  return invoke<SavedMask>('export_mask', coverage, {
+    headers: {
+      'x-easel-image': imageId,
+      'x-easel-width': String(width),
+      'x-easel-height': String(height),
+      'x-easel-invert': invert ? '1' : '0',
+    },
+  });
+}
+
+/** The edit `editedId` put back over `originalId` inside the saved mask `mask`: a new library image. */
+export function compositeMask(originalId: string, editedId: string, mask: string): Promise<Tile> {
+  return invoke<Tile>('composite_mask', { originalId, editedId, mask });
+}
+
+// -------------------------------------------------------------------------------------- costs
+
+/** `easel::ledger::Total`. */
+export interface CostTotal {
+  key: string;
+  cost_usd: number;
+  calls: number;
+}
+
+export interface SessionCost {
+  id: string;
+  name: string | null;
+  cost_usd: number;
+  calls: number;
+}
+
+/** Mirrors `easel_studio::costs::CostSummary`. */
+export interface CostSummary {
+  /** Newest day first, `YYYY-MM-DD`. */
+  days: CostTotal[];
+  models: CostTotal[];
+  sessions: SessionCost[];
+  spent_today_usd: number;
+  spent_month_usd: number;
+  budget: Budget;
+}
+
+export function costSummary(): Promise<CostSummary> {
+  return invoke<CostSummary>('cost_summary');
+}

@@ -14,6 +14,8 @@ export interface MockConfig {
   demo?: boolean;
   /** A port the mock's MCP endpoint cannot listen on ("in use"). */
   busyPort?: number;
+  /** Natural width and height of every image (1024 by default). */
+  imageEdge?: number;
 }
 
 interface Tile {
@@ -59,8 +61,8 @@ function generated(i: number): Tile {
     id,
     prompt: `${SUBJECTS[i % SUBJECTS.length]} #${i}`,
     model: MODELS[i % MODELS.length]!,
-    width: 1024,
-    height: 1024,
+    width: config.imageEdge ?? 1024,
+    height: config.imageEdge ?? 1024,
     created_ms: BASE_MS - i * 60_000,
     cost_usd: 0.04 + (i % 7) / 100,
     starred: starred.has(id),
@@ -253,6 +255,10 @@ function answer(cmd: string, args: Args): unknown {
     case 'cancel_pending':
     case 'retry_job':
       return queueAnswer(cmd, args);
+    case 'export_mask':
+    case 'composite_mask':
+    case 'cost_summary':
+      return painterAnswer(cmd, args);
     default:
       throw new Error(`command not mocked in browser tests: ${cmd}`);
   }
@@ -404,3 +410,65 @@ target.__EASEL_ADD__ = async (prompt: string) => {
   await emit('library-event', { kind: 'image_added', id });
   return id;
 };
+
+// ------------------------------------------------------------------ mask painter and cost view
+
+interface ExportedMask {
+  bytes: Uint8Array;
+  headers: Record<string, string>;
+}
+
+const painterTarget = window as unknown as { __EASEL_MASKS__: ExportedMask[] };
+painterTarget.__EASEL_MASKS__ = [];
+/** The headers of the invoke in progress (mockIPC hands its handler the payload only). */
+let lastHeaders: Record<string, string> = {};
+{
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { invoke: (c: string, a: unknown, o?: { headers?: unknown }) => Promise<unknown> } }).__TAURI_INTERNALS__;
+  const inner = internals.invoke;
+  internals.invoke = (cmd, args, options) => {
+    const h = options?.headers;
+    lastHeaders = h instanceof Headers ? Object.fromEntries(h.entries()) : ((h ?? {}) as Record<string, string>);
+    return inner(cmd, args, options);
+  };
+}
+
+function painterAnswer(cmd: string, args: unknown): unknown {
+  switch (cmd) {
+    case 'export_mask': {
+      if (!(args instanceof Uint8Array)) throw 'the mask export must be sent as raw bytes';
+      const width = Number(lastHeaders['x-easel-width']);
+      const height = Number(lastHeaders['x-easel-height']);
+      if (args.length !== width * height) throw `the painted mask is ${width}x${height} but carries ${args.length} bytes`;
+      painterTarget.__EASEL_MASKS__.push({ bytes: args.slice(), headers: { ...lastHeaders } });
+      const id = lastHeaders['x-easel-image'];
+      const name = `${id}-${painterTarget.__EASEL_MASKS__.length}.png`;
+      return { name, path: `/home/me/Pictures/Easel/.easel/masks/${name}`, width, height, bytes: 2345 };
+    }
+    case 'composite_mask':
+      return find(String((args as Args)['originalId']));
+    case 'cost_summary': {
+      const today = new Date();
+      const day = (back: number) => {
+        const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() - back);
+        return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+      };
+      return {
+        days: [0, 1, 2, 4, 7, 8, 12, 20].map((back, i) => ({ key: day(back), cost_usd: [0.42, 1.2, 0.3, 2.05, 0.8, 0.16, 1.5, 0.9][i], calls: i + 2 })),
+        models: [
+          { key: 'gpt-image-2', cost_usd: 5.12, calls: 61 },
+          { key: 'gpt-image-1.5', cost_usd: 1.61, calls: 23 },
+          { key: 'gpt-image-1', cost_usd: 0.6, calls: 9 },
+        ],
+        sessions: [
+          { id: 's_fox', name: 'Fox studies', cost_usd: 2.4, calls: 30 },
+          { id: '-', name: null, cost_usd: 1.9, calls: 25 },
+          { id: 's_gone', name: null, cost_usd: 0.7, calls: 8 },
+        ],
+        spent_today_usd: 0.42,
+        spent_month_usd: 7.33,
+        budget: { daily_usd: 1, monthly_usd: 20 },
+      };
+    }
+  }
+  return null;
+}
