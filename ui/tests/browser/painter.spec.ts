@@ -347,3 +347,33 @@ test('the cost view shows spend per day, per model, the caps and top sessions', 
   await page.screenshot({ path: `${artifactsDir}costs-dark.png` });
   expect(pageErrors).toEqual([]);
 });
+
+test('the exported mask goes to the generate panel: the edit sends the image and the mask', async ({ page, mockCore, pageErrors }) => {
+  await mockCore({ appInfo: info, images: 3, imageEdge: 1024 });
+  await page.goto('/');
+  await openPainter(page);
+  const from = await screenOf(page, 300, 300);
+  const to = await screenOf(page, 600, 300);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 6 });
+  await page.mouse.up();
+  await expect(page.getByRole('button', { name: 'Edit with this mask' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Export mask' }).click();
+  await page.getByRole('button', { name: 'Edit with this mask' }).click();
+
+  await expect(page.getByTestId('mask-edit')).toContainText('Editing the painted area');
+  await page.getByTestId('prompt').fill('a hot-air balloon in the painted sky');
+  await page.getByTestId('prompt').press('Control+Enter');
+  await expect(page.getByTestId('queue-tile')).toHaveCount(1);
+  const sent = await page.evaluate(
+    () =>
+      (window as unknown as { __EASEL_INVOKES__: { cmd: string; args: { form?: unknown } }[] }).__EASEL_INVOKES__.filter(
+        (i) => i.cmd === 'generate',
+      )[0]?.args.form,
+  );
+  expect(sent).toMatchObject({ inputs: ['img0'], mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png' });
+  await page.getByRole('button', { name: 'Drop the mask' }).click();
+  await expect(page.getByTestId('mask-edit')).toHaveCount(0);
+  expect(pageErrors).toEqual([]);
+});
