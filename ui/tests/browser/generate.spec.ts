@@ -73,6 +73,12 @@ test('timeline: the turn tree, rename, and a branch from turn 1 through the gene
   await expect(page.getByTestId('session-item')).toContainText('Fox studies, winter');
   await page.screenshot({ path: `${artifactsDir}timeline.png`, fullPage: true });
 
+  // a turn's image opens in the mask painter (its edit will branch from that turn)
+  await turns.nth(1).getByRole('button', { name: 'Paint mask' }).click();
+  await expect(page.getByTestId('painter')).toBeVisible();
+  await page.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('painter')).toHaveCount(0);
+
   await turns.nth(0).getByRole('button', { name: 'Continue from here' }).click();
   await expect(page.getByTestId('continuation')).toContainText('Fox studies, winter');
   await page.getByTestId('prompt').fill('the fox, as a woodcut');
