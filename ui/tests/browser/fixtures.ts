@@ -100,3 +100,11 @@ function swatch(id: string): string {
 export async function ipcCallsOf(page: Page, cmd: string): Promise<number> {
   return (await ipcCalls(page)).filter((c) => c === cmd).length;
 }
+
+/** The invokes of `cmd` with their arguments, in order. */
+export async function invokesOf(page: Page, cmd: string): Promise<Record<string, unknown>[]> {
+  const all = await page.evaluate(
+    () => (window as unknown as { __EASEL_INVOKES__: { cmd: string; args: Record<string, unknown> }[] }).__EASEL_INVOKES__,
+  );
+  return all.filter((i) => i.cmd === cmd).map((i) => i.args);
+}

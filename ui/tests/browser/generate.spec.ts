@@ -1,4 +1,4 @@
-import { artifactsDir, expect, test } from './fixtures';
+import { artifactsDir, expect, invokesOf, test } from './fixtures';
 
 const info = { name: 'Easel', version: '9.8.7', core_version: '9.8.6' };
 
@@ -84,12 +84,7 @@ test('timeline: the turn tree, rename, and a branch from turn 1 through the gene
   await page.getByTestId('prompt').fill('the fox, as a woodcut');
   await page.getByTestId('prompt').press('Control+Enter');
   await expect(page.getByTestId('queue-tile')).toHaveCount(1);
-  const sent = await page.evaluate(
-    () =>
-      (window as unknown as { __EASEL_INVOKES__: { cmd: string; args: { form?: unknown } }[] }).__EASEL_INVOKES__.filter(
-        (i) => i.cmd === 'generate',
-      )[0]?.args.form,
-  );
+  const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
   expect(sent).toMatchObject({ session_id: 's_fox', parent_turn_id: 't1', inputs: ['img3'], prompt: 'the fox, as a woodcut' });
   expect(pageErrors).toEqual([]);
 });

@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import { type Page } from '@playwright/test';
-import { artifactsDir, expect, test } from './fixtures';
+import { artifactsDir, expect, invokesOf, test } from './fixtures';
 
 /** A real `edge × edge` RGB PNG (a gradient), so the 4096² test decodes and draws a bitmap like the app. */
 function gradientPng(edge: number): Buffer {
@@ -366,12 +366,7 @@ test('the exported mask goes to the generate panel: the edit sends the image and
   await page.getByTestId('prompt').fill('a hot-air balloon in the painted sky');
   await page.getByTestId('prompt').press('Control+Enter');
   await expect(page.getByTestId('queue-tile')).toHaveCount(1);
-  const sent = await page.evaluate(
-    () =>
-      (window as unknown as { __EASEL_INVOKES__: { cmd: string; args: { form?: unknown } }[] }).__EASEL_INVOKES__.filter(
-        (i) => i.cmd === 'generate',
-      )[0]?.args.form,
-  );
+  const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
   expect(sent).toMatchObject({ inputs: ['img0'], mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png' });
   await page.getByRole('button', { name: 'Drop the mask' }).click();
   await expect(page.getByTestId('mask-edit')).toHaveCount(0);

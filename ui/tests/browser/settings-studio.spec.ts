@@ -1,15 +1,6 @@
-import { type Page } from '@playwright/test';
-import { artifactsDir, expect, test } from './fixtures';
+import { artifactsDir, expect, invokesOf, test } from './fixtures';
 
 const info = { name: 'Easel', version: '9.8.7', core_version: '9.8.6' };
-
-/** The invokes of `cmd` with their arguments, in order. */
-async function invokesOf(page: Page, cmd: string): Promise<Record<string, unknown>[]> {
-  const all = await page.evaluate(
-    () => (window as unknown as { __EASEL_INVOKES__: { cmd: string; args: Record<string, unknown> }[] }).__EASEL_INVOKES__,
-  );
-  return all.filter((i) => i.cmd === cmd).map((i) => i.args);
-}
 
 test('settings: the MCP endpoint turns on, reports a busy port, copies the token and turns off', async ({
   page,
