@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PromptHistory, applyEvent, pendingCount, queued } from './queue';
+import { PromptHistory, applyEvent, compositeCalls, pendingCount, queued, updateTile } from './queue';
 
 describe('queue tiles', () => {
   it('follow state and partial events of their own job only', () => {
@@ -51,5 +51,33 @@ describe('prompt history', () => {
     const h = new PromptHistory([], 2);
     ['a', 'b', 'c'].forEach((p) => h.push(p));
     expect(h.items).toEqual(['b', 'c']);
+  });
+});
+
+describe('composite inside the mask', () => {
+  const masked = { originalId: 'orig', mask: 'orig-1.png' };
+  const done = (images: string[]) => ({ kind: 'state' as const, job_id: 'a', state: 'done' as const, error: null, images });
+
+  it('is offered only for a finished masked edit, one call per edited image', () => {
+    expect(compositeCalls(applyEvent([queued('a', 'kite')], done(['e1']))[0]!)).toEqual([]);
+    const tile = queued('a', 'kite', masked);
+    expect(compositeCalls(tile)).toEqual([]);
+    expect(compositeCalls(applyEvent([tile], { ...done([]), state: 'running' })[0]!)).toEqual([]);
+    expect(compositeCalls(applyEvent([tile], { ...done(['e1']), state: 'failed', error: 'boom' })[0]!)).toEqual([]);
+    const finished = applyEvent([tile], done(['e1', 'e2']))[0]!;
+    expect(compositeCalls(finished)).toEqual([
+      { originalId: 'orig', editedId: 'e1', mask: 'orig-1.png' },
+      { originalId: 'orig', editedId: 'e2', mask: 'orig-1.png' },
+    ]);
+  });
+
+  it('skips the images already composited, and keeps the rest after a failure', () => {
+    let tiles = applyEvent([queued('a', 'kite', masked), queued('b', 'dune')], done(['e1', 'e2']));
+    tiles = updateTile(tiles, 'a', (t) => ({ composites: { ...t.composites, e1: 'c1' }, compositeError: 'disk full' }));
+    expect(compositeCalls(tiles[0]!)).toEqual([{ originalId: 'orig', editedId: 'e2', mask: 'orig-1.png' }]);
+    expect(tiles[0]).toMatchObject({ images: ['e1', 'e2'], composites: { e1: 'c1' }, compositeError: 'disk full' });
+    expect(tiles[1]).toMatchObject({ composites: {}, compositeError: null });
+    tiles = updateTile(tiles, 'a', (t) => ({ composites: { ...t.composites, e2: 'c2' } }));
+    expect(compositeCalls(tiles[0]!)).toEqual([]);
   });
 });

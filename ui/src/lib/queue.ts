@@ -10,6 +10,26 @@ export interface QueueTile {
   partials: number;
   error: string | null;
   images: string[];
+  /** Set when the job was a masked edit from the painter: what "Keep changes inside the mask only" needs. */
+  masked: MaskedEdit | null;
+  /** Each edited image's composite (a new library image), by the edited image's id. */
+  composites: Record<string, string>;
+  /** A composite in progress. */
+  compositing: boolean;
+  compositeError: string | null;
+}
+
+/** The original image and the saved mask (its name in the library's masks folder) an edit was sent with. */
+export interface MaskedEdit {
+  originalId: string;
+  mask: string;
+}
+
+/** One `compositeMask` call: the edit `editedId` put back over `originalId` inside `mask`. */
+export interface CompositeCall {
+  originalId: string;
+  editedId: string;
+  mask: string;
 }
 
 /** Continue a session from one of its turns: the new job edits that turn's image and becomes its child. */
@@ -27,9 +47,35 @@ export function isFinal(state: JobState): boolean {
   return FINAL.includes(state);
 }
 
-/** A new tile for a job the panel just queued. */
-export function queued(id: string, prompt: string): QueueTile {
-  return { id, prompt, state: 'queued', partial: null, partials: 0, error: null, images: [] };
+/** A new tile for a job the panel just queued (`masked`: it was sent with a painted mask). */
+export function queued(id: string, prompt: string, masked: MaskedEdit | null = null): QueueTile {
+  return {
+    id,
+    prompt,
+    state: 'queued',
+    partial: null,
+    partials: 0,
+    error: null,
+    images: [],
+    masked,
+    composites: {},
+    compositing: false,
+    compositeError: null,
+  };
+}
+
+/** The composites still to make for a finished masked edit: one per edited image without one yet. */
+export function compositeCalls(tile: QueueTile): CompositeCall[] {
+  const { masked } = tile;
+  if (!masked || tile.state !== 'done') return [];
+  return tile.images
+    .filter((id) => !(id in tile.composites))
+    .map((editedId) => ({ originalId: masked.originalId, editedId, mask: masked.mask }));
+}
+
+/** The tiles with tile `id` changed by `change` (the others untouched). */
+export function updateTile(tiles: QueueTile[], id: string, change: (tile: QueueTile) => Partial<QueueTile>): QueueTile[] {
+  return tiles.map((tile) => (tile.id === id ? { ...tile, ...change(tile) } : tile));
 }
 
 /** The tiles after `event`; events of jobs this panel did not queue are ignored. A late state event

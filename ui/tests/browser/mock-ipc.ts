@@ -16,6 +16,8 @@ export interface MockConfig {
   busyPort?: number;
   /** Natural width and height of every image (1024 by default). */
   imageEdge?: number;
+  /** How many `composite_mask` calls fail (as the core would, e.g. a full disk) before they work. */
+  compositeFailures?: number;
 }
 
 interface Tile {
@@ -444,8 +446,19 @@ function painterAnswer(cmd: string, args: unknown): unknown {
       const name = `${id}-${painterTarget.__EASEL_MASKS__.length}.png`;
       return { name, path: `/home/me/Pictures/Easel/.easel/masks/${name}`, width, height, bytes: 2345 };
     }
-    case 'composite_mask':
-      return find(String((args as Args)['originalId']));
+    case 'composite_mask': {
+      // like `Library::add_composite`: both images and the saved mask must exist; the result is a new image
+      const { originalId, editedId, mask } = args as Args;
+      for (const id of [originalId, editedId]) if (!find(String(id))) throw `unknown image id '${String(id)}'`;
+      const masks = painterTarget.__EASEL_MASKS__.map((m, i) => `${m.headers['x-easel-image']}-${i + 1}.png`);
+      if (!masks.includes(String(mask))) throw `no saved mask named '${String(mask)}'`;
+      if ((config.compositeFailures ?? 0) > 0) {
+        config.compositeFailures! -= 1;
+        throw 'could not write the composite: no space left on device';
+      }
+      const original = find(String(originalId))!;
+      return target.__EASEL_ADD__(`${original.prompt} (edit inside the mask)`).then((id) => find(id));
+    }
     case 'cost_summary': {
       const today = new Date();
       const day = (back: number) => {

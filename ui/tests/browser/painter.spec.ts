@@ -372,3 +372,77 @@ test('the exported mask goes to the generate panel: the edit sends the image and
   await expect(page.getByTestId('mask-edit')).toHaveCount(0);
   expect(pageErrors).toEqual([]);
 });
+
+/** Paints a stroke on the first gallery image, exports it and sends a masked edit from the generate panel. */
+async function sendMaskedEdit(page: Page, prompt: string) {
+  await openPainter(page);
+  const from = await screenOf(page, 300, 300);
+  const to = await screenOf(page, 600, 300);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 6 });
+  await page.mouse.up();
+  await page.getByRole('button', { name: 'Export mask' }).click();
+  await page.getByRole('button', { name: 'Edit with this mask' }).click();
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('prompt').press('Control+Enter');
+  const tile = page.getByTestId('queue-tile');
+  await expect(tile).toHaveAttribute('data-state', 'done');
+  return tile;
+}
+
+test('a finished masked edit keeps its changes inside the mask only: composite_mask makes a new image', async ({
+  page,
+  mockCore,
+  pageErrors,
+}) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await mockCore({ appInfo: info, images: 3, imageEdge: 1024 });
+  await page.goto('/');
+  const tile = await sendMaskedEdit(page, 'a kite in the painted sky');
+  await expect(tile.getByRole('img', { name: 'a kite in the painted sky', exact: true })).toHaveAttribute('src', /new0$/);
+  expect(await invokesOf(page, 'composite_mask')).toEqual([]);
+
+  await tile.getByRole('button', { name: 'Keep changes inside the mask only' }).click();
+  await expect(tile.getByTestId('composite-image')).toHaveAttribute('src', /new1$/);
+  expect(await invokesOf(page, 'composite_mask')).toEqual([{ originalId: 'img0', editedId: 'new0', mask: 'img0-1.png' }]);
+  await expect(tile.getByRole('status')).toContainText('Saved as a new image in the library');
+  // done once: the offer is gone, the edit itself is still there
+  await expect(tile.getByRole('button', { name: 'Keep changes inside the mask only' })).toHaveCount(0);
+  await expect(tile.getByRole('img', { name: 'a kite in the painted sky', exact: true })).toBeVisible();
+  await page.screenshot({ path: `${artifactsDir}generate-composite.png` });
+
+  // a plain generation (no mask) is not offered a composite
+  await page.getByRole('button', { name: 'Drop the mask' }).click();
+  await page.getByTestId('prompt').fill('a plain kite');
+  await page.getByTestId('prompt').press('Control+Enter');
+  await expect(page.getByTestId('queue-tile').first()).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('queue-tile').first().getByTestId('composite')).toHaveCount(0);
+
+  // the composite is in the gallery: 3 images + the edit + the composite + the plain one
+  await page.getByRole('navigation').getByRole('button', { name: 'Gallery' }).click();
+  await expect(page.getByTestId('count')).toHaveText('6 images');
+  await expect(page.locator('[aria-label="red fox in the snow #0 (edit inside the mask)"]')).toHaveCount(1);
+  expect(pageErrors).toEqual([]);
+});
+
+test('a failed composite says why and loses nothing; trying again works', async ({ page, mockCore, pageErrors }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await mockCore({ appInfo: info, images: 3, imageEdge: 1024, compositeFailures: 1 });
+  await page.goto('/');
+  const tile = await sendMaskedEdit(page, 'a moon');
+  const keep = tile.getByRole('button', { name: 'Keep changes inside the mask only' });
+  await keep.click();
+  await expect(tile.getByRole('alert')).toContainText('no space left on device');
+  await expect(tile.getByRole('alert')).toContainText('The edit is still in the library');
+  await expect(tile.getByTestId('composite-image')).toHaveCount(0);
+  await expect(tile.getByRole('img', { name: 'a moon', exact: true })).toBeVisible();
+  await page.screenshot({ path: `${artifactsDir}generate-composite-error-dark.png` });
+  await expect(keep).toBeEnabled();
+  await keep.click();
+  await expect(tile.getByTestId('composite-image')).toBeVisible();
+  await expect(tile.getByRole('alert')).toHaveCount(0);
+  expect(await invokesOf(page, 'composite_mask')).toHaveLength(2);
+  // the refusal was handled: nothing uncaught, nothing in the console
+  expect(pageErrors).toEqual([]);
+});
