@@ -373,8 +373,8 @@ test('the exported mask goes to the generate panel: the edit sends the image and
   expect(pageErrors).toEqual([]);
 });
 
-/** Paints a stroke on the first gallery image, exports it and sends a masked edit from the generate panel. */
-async function sendMaskedEdit(page: Page, prompt: string) {
+/** Paints a stroke on the first gallery image and exports it (the mask edit is then ready). */
+async function paintAndExport(page: Page) {
   await openPainter(page);
   const from = await screenOf(page, 300, 300);
   const to = await screenOf(page, 600, 300);
@@ -383,6 +383,12 @@ async function sendMaskedEdit(page: Page, prompt: string) {
   await page.mouse.move(to.x, to.y, { steps: 6 });
   await page.mouse.up();
   await page.getByRole('button', { name: 'Export mask' }).click();
+  await expect(page.getByTestId('painter-status')).toContainText('Mask saved');
+}
+
+/** Paints a stroke on the first gallery image, exports it and sends a masked edit from the generate panel. */
+async function sendMaskedEdit(page: Page, prompt: string) {
+  await paintAndExport(page);
   await page.getByRole('button', { name: 'Edit with this mask' }).click();
   await page.getByTestId('prompt').fill(prompt);
   await page.getByTestId('prompt').press('Control+Enter');
@@ -444,5 +450,69 @@ test('a failed composite says why and loses nothing; trying again works', async 
   await expect(tile.getByRole('alert')).toHaveCount(0);
   expect(await invokesOf(page, 'composite_mask')).toHaveLength(2);
   // the refusal was handled: nothing uncaught, nothing in the console
+  expect(pageErrors).toEqual([]);
+});
+
+test('gallery tiles and the detail preview drag onto the reference list of a masked edit; dropped files are listed but not sent', async ({
+  page,
+  mockCore,
+  pageErrors,
+}) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await mockCore({ appInfo: info, images: 8, imageEdge: 1024 });
+  await page.goto('/');
+  // no edit in progress: the gallery has no reference list
+  await expect(page.getByTestId('edit-references')).toHaveCount(0);
+  await paintAndExport(page);
+  await page.getByRole('button', { name: 'Close' }).click();
+  const refsPanel = page.getByTestId('edit-references');
+  await expect(refsPanel).toBeVisible();
+  const list = refsPanel.getByTestId('reference-list');
+  const refs = list.getByRole('listitem');
+  await expect(refs).toHaveCount(0);
+
+  // a real mouse drag of one tile (Chromium's HTML5 drag and drop)
+  await page.locator('#tile-img2').dragTo(list);
+  await expect(refs).toHaveCount(1);
+  await expect(refs.nth(0)).toContainText('img2');
+
+  // a tile of a selection carries the whole selection, in the order it was selected
+  await page.locator('#tile-img4').click();
+  await page.locator('#tile-img3').click({ modifiers: ['Control'] });
+  await page.locator('#tile-img3').dragTo(list);
+  await expect(refs).toHaveCount(3);
+  await expect(refs.nth(1)).toContainText('img4');
+  await expect(refs.nth(2)).toContainText('img3');
+
+  // the detail panel's preview (focused img5) carries its library id as well as the file
+  await page.locator('#tile-img5').click();
+  await page.getByTestId('detail-drag').dragTo(list);
+  await expect(refs).toHaveCount(4);
+  await expect(refs.nth(3)).toContainText('img5');
+  // dropping one already listed adds nothing and says so
+  await page.getByTestId('detail-drag').dragTo(list);
+  await expect(refs).toHaveCount(4);
+  await expect(refsPanel.getByRole('status')).toContainText('Nothing added');
+
+  // a file from outside the library: listed, marked as not sent
+  await list.evaluate((el, png) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(png)], 'sketch.png', { type: 'image/png' }));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, [...gradientPng(16)]);
+  await expect(refs).toHaveCount(5);
+  await expect(refs.nth(4)).toContainText('sketch.png');
+  await expect(refs.nth(4).getByTestId('not-sent')).toBeVisible();
+  await page.screenshot({ path: `${artifactsDir}gallery-edit-references.png` });
+
+  // the edit sends the painted image, then the four library references in order; the file stays behind
+  await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('mask-edit')).toContainText('with 4 reference images');
+  await expect(page.getByTestId('unsent-files')).toContainText('1 dropped file is not sent');
+  await page.getByTestId('prompt').fill('the same scene, with these');
+  await page.getByTestId('prompt').press('Control+Enter');
+  await expect(page.getByTestId('queue-tile')).toHaveCount(1);
+  const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
+  expect(sent).toMatchObject({ inputs: ['img0', 'img2', 'img4', 'img3', 'img5'], mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png' });
   expect(pageErrors).toEqual([]);
 });
