@@ -494,25 +494,36 @@ test('gallery tiles and the detail preview drag onto the reference list of a mas
   await expect(refs).toHaveCount(4);
   await expect(refsPanel.getByRole('status')).toContainText('Nothing added');
 
+  // without a mouse: the focused image, added with the button
+  await page.locator('#tile-img6').click();
+  const add = refsPanel.getByRole('button', { name: 'Add this image as reference' });
+  await add.focus();
+  await page.keyboard.press('Enter');
+  await expect(refs).toHaveCount(5);
+  await expect(refs.nth(4)).toContainText('img6');
+  await page.keyboard.press('Enter');
+  await expect(refsPanel.getByRole('status').filter({ hasText: 'not added' })).toHaveText('1 not added: already listed, or the list is full.');
+  await expect(refs).toHaveCount(5);
+
   // a file from outside the library: listed, marked as not sent
   await list.evaluate((el, png) => {
     const data = new DataTransfer();
     data.items.add(new File([new Uint8Array(png)], 'sketch.png', { type: 'image/png' }));
     el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
   }, [...gradientPng(16)]);
-  await expect(refs).toHaveCount(5);
-  await expect(refs.nth(4)).toContainText('sketch.png');
-  await expect(refs.nth(4).getByTestId('not-sent')).toBeVisible();
+  await expect(refs).toHaveCount(6);
+  await expect(refs.nth(5)).toContainText('sketch.png');
+  await expect(refs.nth(5).getByTestId('not-sent')).toBeVisible();
   await page.screenshot({ path: `${artifactsDir}gallery-edit-references.png` });
 
-  // the edit sends the painted image, then the four library references in order; the file stays behind
+  // the edit sends the painted image, then the five library references in order; the file stays behind
   await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('mask-edit')).toContainText('with 4 reference images');
+  await expect(page.getByTestId('mask-edit')).toContainText('with 5 reference images');
   await expect(page.getByTestId('unsent-files')).toContainText('1 dropped file is not sent');
   await page.getByTestId('prompt').fill('the same scene, with these');
   await page.getByTestId('prompt').press('Control+Enter');
   await expect(page.getByTestId('queue-tile')).toHaveCount(1);
   const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
-  expect(sent).toMatchObject({ inputs: ['img0', 'img2', 'img4', 'img3', 'img5'], mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png' });
+  expect(sent).toMatchObject({ inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'img6'], mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png' });
   expect(pageErrors).toEqual([]);
 });
