@@ -13,25 +13,13 @@ use crate::models::OutputFormat;
 pub const MAX_INPUT_BYTES: usize = 50 * 1024 * 1024;
 
 /// Decode standard base64 as sent by the API: padding optional (some servers strip it), whitespace
-/// tolerated (pasted input). SIMD-accelerated: this sits on the path of every received image.
+/// tolerated (pasted input): WHATWG's forgiving base64, SIMD-accelerated (the whitespace scan too): this
+/// sits on the path of every received image.
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
-    let text = text.trim().as_bytes();
-    let compact: Vec<u8>;
-    let text = if text.iter().any(u8::is_ascii_whitespace) {
-        compact = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-        &compact[..]
-    } else {
-        text
-    };
-    let engine = if text.len() % 4 == 0 {
-        base64_simd::STANDARD
-    } else {
-        base64_simd::STANDARD_NO_PAD
-    };
-    engine.decode_to_vec(text).map_err(|_| {
+    base64_simd::forgiving_decode_to_vec(text.as_bytes()).map_err(|_| {
         format!(
             "invalid base64 ({} characters that are not a valid encoding)",
-            text.len()
+            text.trim().len()
         )
     })
 }
