@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use easel::imaging::InputImage;
 use easel::job::{Call, JobState, Work};
-use easel::keys;
 use easel::models::{ImageParams, Operation};
 use easel::openai::{Client, EditRequest, GenerateRequest};
 use easel::queue::{Queue, QueueEvent};
@@ -142,11 +141,8 @@ fn work(studio: &Studio, form: GenerateForm) -> easel::Result<Work> {
 
 /// The provider's client with its key from the environment or the keychain.
 fn client(studio: &Studio, provider: &str) -> easel::Result<Arc<Client>> {
-    let config = studio.config();
-    let provider = config.provider(Some(provider))?.clone();
     let env = studio.env();
-    let found = keys::lookup(&provider, |n| env(n))?;
-    Ok(Arc::new(Client::new(provider, found.key)?))
+    Client::for_provider(&studio.config(), Some(provider), |n| env(n)).map(Arc::new)
 }
 
 /// Validates the form, checks the budget and queues the job; bad input is the rejection message.

@@ -479,9 +479,7 @@ fn print_list<T: serde::Serialize>(json: bool, items: &[T], line: impl Fn(&T) ->
 
 fn connect(args: &ImageArgs) -> Result<(Config, Client)> {
     let config = Config::load()?;
-    let provider = config.provider(args.provider.as_deref())?.clone();
-    let found = keys::lookup(&provider, |v| std::env::var(v).ok())?;
-    let client = Client::new(provider, found.key)?;
+    let client = Client::for_provider(&config, args.provider.as_deref(), |v| std::env::var(v).ok())?;
     Ok((config, client))
 }
 

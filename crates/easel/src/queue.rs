@@ -108,7 +108,6 @@ impl Queue {
             return;
         };
         self.set_state(&job_id, JobState::Running);
-        self.send_state(&job_id, JobState::Running, None, vec![]);
         let on_progress = {
             let queue = self.clone();
             let job_id = job_id.clone();
@@ -134,7 +133,6 @@ impl Queue {
             return;
         };
         self.set_state(job_id, JobState::Partial);
-        self.send_state(job_id, JobState::Partial, None, vec![]);
         let events = self.events.clone();
         let job_id = job_id.to_string();
         tokio::task::spawn_blocking(move || match thumbs::thumbnail(&image.bytes, PARTIAL_EDGE) {
@@ -145,10 +143,12 @@ impl Queue {
         });
     }
 
+    /// Records a job's new (not final) state and tells the subscribers.
     fn set_state(&self, job_id: &str, state: JobState) {
         if let Some(entry) = self.jobs().get_mut(job_id) {
             entry.state = state;
         }
+        self.send_state(job_id, state, None, vec![]);
     }
 
     fn finish(&self, job_id: &str, state: JobState, error: Option<String>, images: Vec<String>) {

@@ -32,7 +32,6 @@ pub use inputs::ReturnMode;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::keys;
 use crate::library::{Event, Library};
 use crate::openai::Client;
 
@@ -78,12 +77,7 @@ impl Server {
     /// The default provider's client, built once its key is found.
     async fn client(&self) -> Result<&Client> {
         self.client
-            .get_or_try_init(|| async {
-                let provider = self.config.provider(None)?.clone();
-                let env = Arc::clone(&self.env);
-                let found = keys::lookup(&provider, move |v| env(v))?;
-                Client::new(provider, found.key)
-            })
+            .get_or_try_init(|| async { Client::for_provider(&self.config, None, |v| (self.env)(v)) })
             .await
     }
 }

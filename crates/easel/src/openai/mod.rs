@@ -18,7 +18,7 @@ pub use responses::DEFAULT_MAINLINE_MODEL;
 pub use retry::RetryPolicy;
 pub use transport::Endpoint;
 
-use crate::config::{Provider, ProviderKind};
+use crate::config::{Config, Provider, ProviderKind};
 use crate::cost::{self, Usage};
 use crate::error::{Error, Result};
 use crate::imaging::{self, InputImage, check_mask};
@@ -169,6 +169,14 @@ pub struct Connection {
 impl Client {
     pub fn new(provider: Provider, key: ApiKey) -> Result<Client> {
         Client::with_options(provider, key, ClientOptions::default())
+    }
+
+    /// The client of `config`'s provider `name` (the default one when `None`), its key from the
+    /// environment (read through `env`) or the keychain ([`crate::keys::lookup`]).
+    pub fn for_provider(config: &Config, name: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Client> {
+        let provider = config.provider(name)?.clone();
+        let found = crate::keys::lookup(&provider, env)?;
+        Client::new(provider, found.key)
     }
 
     pub fn with_options(provider: Provider, key: ApiKey, options: ClientOptions) -> Result<Client> {
