@@ -7,12 +7,14 @@
 // the `easel` CLI, run beside it on the same library, plays the other process whose images appear live.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { McpStdio } from './mcp.mjs';
+import { alphaAt, decodePng, pngHeader } from './png.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'test-artifacts', 'e2e');
@@ -434,4 +436,312 @@ test('Generate: a streamed job shows its partial images in the queue, then lands
   await screenshot('generate-gallery.png');
   const labels = await script(`return [...document.querySelectorAll('[role="option"]')].map((t) => t.getAttribute('aria-label'));`);
   assert.ok(labels.includes(prompt), JSON.stringify(labels));
+});
+
+/** fake-openai's admin surface (`/__fake/...`, see crates/fake-openai/src/lib.rs). */
+async function fakeAdmin(method, route) {
+  const response = await fetch(`${fakeUrl.replace(/\/v1$/, '')}/__fake/${route}`, { method });
+  assert.ok(response.ok, `${method} /__fake/${route} → ${response.status}`);
+  return response.status === 204 ? null : response.json();
+}
+
+/** `probe` as an `eventually` probe that waits for a truthy script result. */
+const until = (what, body, args = [], ms) =>
+  eventually(what, async () => ((await script(body, args)) || undefined), ms);
+
+/** The state of the queue tile of `prompt` (the generate panel's queue), failing on a failed job. */
+async function tileDone(prompt, ms = 30_000) {
+  await eventually(`the job "${prompt}" to finish`, async () => {
+    const tile = await script(
+      `const t = [...document.querySelectorAll('[data-testid="queue-tile"]')]
+         .find((t) => t.querySelector('.prompt-text')?.textContent === arguments[0]);
+       return t ? { state: t.dataset.state, text: t.textContent } : null;`,
+      [prompt],
+    );
+    assert.notEqual(tile?.state, 'failed', tile?.text);
+    return tile?.state === 'done' ? true : undefined;
+  }, ms);
+}
+
+/** Drags the left mouse button through `points` (viewport pixels) with real WebDriver pointer actions. */
+async function drag(points) {
+  const [first, ...rest] = points.map((p) => ({ x: Math.round(p.x), y: Math.round(p.y) }));
+  const actions = [
+    { type: 'pointerMove', duration: 0, origin: 'viewport', ...first },
+    { type: 'pointerDown', button: 0 },
+    ...rest.map((p) => ({ type: 'pointerMove', duration: 30, origin: 'viewport', ...p })),
+    { type: 'pointerUp', button: 0 },
+  ];
+  await wd('POST', `/session/${session}/actions`, {
+    actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }],
+  });
+  await wd('DELETE', `/session/${session}/actions`);
+}
+
+const SESSION_NAME = 'harbour poster, e2e session';
+const SOURCE_PROMPT = 'a harbour at dawn with fishing boats, e2e source';
+const EDIT_PROMPT = 'paint the middle boat red, e2e masked edit';
+/** The turn the masked edit branches from, and its image (set by the painter test). */
+let source;
+
+test('Sessions → Paint mask → Edit with this mask: the image and a mask of its size are sent, the result is a child turn', async () => {
+  // an MCP client (another process) starts a session and makes its first turn
+  const mcp = await McpStdio.start(cli, env);
+  let parent;
+  try {
+    const started = await mcp.call('start_session', { name: SESSION_NAME });
+    await mcp.call('generate_image', {
+      prompt: SOURCE_PROMPT, session_id: started.id, size: '1536x1024', quality: 'low', return: 'link',
+    });
+    const tree = await mcp.call('get_session', { id: started.id });
+    assert.equal(tree.turns.length, 1);
+    parent = tree.turns[0];
+    source = { session: started.id, turn: parent.id, image: await mcp.call('get_image', { id: parent.images[0] }) };
+  } finally {
+    mcp.close();
+  }
+  const header = pngHeader(readFileSync(source.image.path));
+  assert.deepEqual([header.width, header.height], [1536, 1024], 'the source PNG on disk');
+
+  // Sessions → the session → its turn → Paint mask
+  await click('nav button[data-view=sessions]');
+  await until('the session in the list',
+    `const b = [...document.querySelectorAll('[data-testid="session-item"]')].find((b) => b.textContent.includes(arguments[0]));
+     if (b) b.click(); return !!b;`, [SESSION_NAME]);
+  await until('its turn', `return document.querySelectorAll('[data-testid="turn"]').length === 1`);
+  assert.equal(await textOf('[data-testid="turn"] .prompt'), SOURCE_PROMPT);
+  await clickButton('Paint mask', '[data-testid="turn"]');
+
+  // the painter: the image at its natural size, fitted into the stage
+  const stage = '[data-testid="painter-stage"]';
+  await until('the image in the painter',
+    `const img = document.querySelector('${stage} img'); return !!img && img.complete && img.naturalWidth === 1536;`);
+  assert.match(await wd('GET', `/session/${session}/element/${(await find(stage))[0]}/attribute/aria-label`), /1536×1024/);
+  const view = await until('the fitted view',
+    `const s = document.querySelector('${stage}'); const r = s.getBoundingClientRect();
+     return Number(s.dataset.scale) < 1 && { left: r.left, top: r.top, scale: Number(s.dataset.scale), x: Number(s.dataset.x), y: Number(s.dataset.y) };`);
+  // a horizontal stroke through the middle of the image, 30% → 70% of its width
+  const onScreen = (nx, ny) => ({ x: view.left + view.x + nx * view.scale, y: view.top + view.y + ny * view.scale });
+  const stroke = Array.from({ length: 9 }, (_, i) => onScreen(1536 * (0.3 + 0.05 * i), 512));
+  await drag(stroke);
+  await until('the stroke to be undoable',
+    `const b = [...document.querySelectorAll('[data-testid="painter"] button')].find((b) => b.textContent.trim() === 'Undo');
+     return !!b && !b.disabled;`);
+
+  await clickButton('Export mask', '[data-testid="painter"]');
+  const status = await eventually('the exported mask', () => textOf('[data-testid="painter-status"]'));
+  const saved = /^Mask saved \((\d+)×(\d+), .*\): (\/.+\.png)$/.exec(status);
+  assert.ok(saved, status);
+  assert.deepEqual([Number(saved[1]), Number(saved[2])], [1536, 1024]);
+  await screenshot('painter-mask.png');
+
+  // the mask file: OpenAI's format at the image's size, transparent exactly along the stroke
+  const maskFile = readFileSync(saved[3]);
+  const mask = decodePng(maskFile);
+  assert.deepEqual([mask.width, mask.height, mask.channels], [1536, 1024, 4]);
+  assert.equal(alphaAt(mask, 768, 512), 0, 'painted: the stroke’s middle');
+  assert.equal(alphaAt(mask, 1536 * 0.3, 512), 0, 'painted: where the stroke starts');
+  for (const [x, y] of [[20, 20], [1515, 1000], [768, 100], [768, 920], [200, 512], [1330, 512]]) {
+    assert.equal(alphaAt(mask, x, y), 255, `not painted at ${x},${y}`);
+  }
+
+  // Edit with this mask → the generate panel, set to edit that turn's image inside the mask
+  await clickButton('Edit with this mask', '[data-testid="painter"]');
+  await eventually('the masked edit in the generate panel', () => textOf('[data-testid="mask-edit"]'));
+  assert.match(await textOf('[data-testid="continuation"]'), new RegExp(`Continuing ${SESSION_NAME}`));
+  await type('[data-testid="prompt"]', EDIT_PROMPT);
+  await eventually('the estimate', async () => ((await textOf('[data-testid="form-check"]'))?.startsWith('about $') ? true : undefined));
+  await fakeAdmin('DELETE', 'requests');
+  await clickButton('Generate', 'form');
+  await tileDone(EDIT_PROMPT);
+  await screenshot('masked-edit-done.png');
+
+  // what reached the provider: one edit with the image and the exported mask, both 1536×1024
+  const edits = (await fakeAdmin('GET', 'requests')).filter((r) => r.method === 'POST' && r.path.endsWith('/images/edits'));
+  assert.equal(edits.length, 1, JSON.stringify(edits.map((r) => r.path)));
+  const [edit] = edits;
+  assert.equal(edit.status, 200);
+  const images = edit.parts.filter((p) => p.name === 'image[]');
+  assert.equal(images.length, 1, JSON.stringify(edit.parts.map((p) => p.name)));
+  assert.deepEqual([images[0].width, images[0].height, images[0].len], [1536, 1024, source.image.bytes]);
+  const maskParts = edit.parts.filter((p) => p.name === 'mask');
+  assert.equal(maskParts.length, 1);
+  assert.equal(maskParts[0].content_type, 'image/png');
+  assert.deepEqual([maskParts[0].width, maskParts[0].height], [header.width, header.height], 'the mask has the source’s size');
+  assert.equal(maskParts[0].len, maskFile.length, 'the exported mask file, byte for byte');
+  assert.equal(edit.parts.find((p) => p.name === 'prompt')?.len, Buffer.byteLength(EDIT_PROMPT));
+
+  // the result is a new turn under the painted one, in the timeline and in the library
+  await click('nav button[data-view=sessions]');
+  const rows = await eventually('the new turn in the timeline', async () => {
+    const found = await script(
+      `return [...document.querySelectorAll('[data-testid="turn"]')].map((li) => ({
+         depth: Number(li.dataset.depth), prompt: li.querySelector('.prompt').textContent,
+         meta: li.querySelector('.meta').textContent, thumb: !!li.querySelector('img') }));`,
+    );
+    return found.length === 2 ? found : undefined;
+  });
+  assert.deepEqual(rows.map((r) => [r.depth, r.prompt]), [[0, SOURCE_PROMPT], [1, EDIT_PROMPT]]);
+  assert.match(rows[1].meta, /masked edit/);
+  assert.ok(rows[1].thumb, 'the new turn shows its image');
+  await screenshot('sessions-masked-edit.png');
+  const stored = JSON.parse(easel('session', source.session, '--json'));
+  const child = stored.turns.find((t) => t.prompt === EDIT_PROMPT);
+  assert.equal(child?.parent_id, parent.id, JSON.stringify(stored.turns));
+  assert.equal(child.has_mask, true);
+});
+
+test('every view renders its own content, and a screenshot of each is kept', async () => {
+  const views = [
+    ['gallery', 'the gallery tiles with their thumbnails',
+      `const tiles = document.querySelectorAll('[role="option"] img');
+       return document.querySelector('[data-testid="count"]')?.textContent === '4 images' && tiles.length === 4 &&
+         [...tiles].every((img) => img.complete && img.naturalWidth > 0);`],
+    ['generate', 'the generate form and the queue',
+      `return !!document.querySelector('[data-testid="prompt"]') &&
+         [...document.querySelectorAll('.queue h2')].some((h) => h.textContent === 'Queue');`],
+    ['sessions', 'the session and its turn tree',
+      `return [...document.querySelectorAll('[data-testid="session-item"]')].some((b) => b.textContent.includes(arguments[0])) &&
+         document.querySelectorAll('[data-testid="turn"] img').length === 2;`],
+    ['trash', 'the empty trash', `return !!document.querySelector('[data-testid="empty-trash"]');`],
+    ['settings', 'the provider card and the MCP endpoint',
+      `return document.querySelector('[data-testid="key-status-openai"]')?.textContent === 'set (keychain)' &&
+         !!document.querySelector('[data-testid="mcp-endpoint"]');`],
+    ['costs', 'the spend per model and the session among the top ones',
+      `const view = document.querySelector('[data-testid="cost-view"]');
+       return view?.querySelector('h2')?.textContent === 'Costs' && view.textContent.includes('gpt-image-2') &&
+         view.textContent.includes(arguments[0]);`],
+  ];
+  for (const [name, what, probe] of views) {
+    await click(`nav button[data-view=${name}]`);
+    await until(`${name}: ${what}`, probe, [SESSION_NAME], 10_000);
+    assert.equal(await script(`return document.querySelector('nav button[aria-current="page"]')?.dataset.view`), name);
+    await screenshot(`view-${name}.png`);
+  }
+
+  // the mask painter, opened from the gallery's detail panel on the session's image
+  await click('nav button[data-view=gallery]');
+  const tile = `[role="option"][aria-label="${SOURCE_PROMPT}"]`;
+  await eventually('the source tile', async () => ((await find(tile)).length ? true : undefined));
+  await click(tile);
+  await eventually('the detail panel', async () => ((await textOf('[data-testid="detail-prompt"]')) === SOURCE_PROMPT ? true : undefined));
+  await clickButton('Paint mask', '[data-testid="detail-panel"]');
+  await until('the painter on the image',
+    `const img = document.querySelector('[data-testid="painter-stage"] img');
+     return !!img && img.complete && img.naturalWidth === 1536 && img.alt === arguments[0] &&
+       !!document.querySelector('[data-testid="painter-canvas"]');`, [SOURCE_PROMPT]);
+  await screenshot('view-painter.png');
+  await clickButton('Close', '[data-testid="painter"]');
+  await eventually('the gallery again', async () => ((await find('[data-testid="painter"]')).length ? undefined : true));
+});
+
+/** Installs, in the page, a record of every partial image: when its queue event reached the window (a
+ * listener on the same Tauri event the generate panel uses) and when its <img> in the queue tile had
+ * loaded (the `load` event), both on `Date.now()`, the clock fake-openai's `sent_at_ms` uses. */
+const WATCH_PARTIALS = `
+  const done = arguments[arguments.length - 1];
+  const record = (window.__partials = { arrived: new Map(), progress: [], loads: [] });
+  const internals = window.__TAURI_INTERNALS__;
+  const handler = internals.transformCallback(({ payload }) => {
+    const at = Date.now();
+    // the queue says "partial" as the client hands it a partial image, then sends it shrunk (a JPEG)
+    if (payload.kind === 'state' && payload.state === 'partial') record.progress.push({ job: payload.job_id, at });
+    if (payload.kind === 'partial') record.arrived.set(payload.data_url, { job: payload.job_id, index: payload.index, at });
+  });
+  const seen = new WeakMap();
+  const watch = (img) => {
+    if (!(img instanceof HTMLImageElement) || img.dataset.testid !== 'partial') return;
+    const src = img.getAttribute('src');
+    if (!src || seen.get(img) === src) return;
+    seen.set(img, src);
+    const alt = img.alt;
+    const loaded = () => {
+      const event = record.arrived.get(src) ?? {};
+      record.loads.push({ alt, job: event.job, index: event.index, arrived: event.at, loaded: Date.now() });
+    };
+    if (img.complete && img.naturalWidth > 0) return loaded();
+    img.addEventListener('load', () => { if (img.getAttribute('src') === src) loaded(); }, { once: true });
+  };
+  window.__partialWatch?.disconnect();
+  window.__partialWatch = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes') watch(r.target);
+      else for (const node of r.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        watch(node);
+        node.querySelectorAll('img').forEach(watch);
+      }
+    }
+  });
+  window.__partialWatch.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
+  internals.invoke('plugin:event|listen', { event: 'queue-event', target: { kind: 'Any' }, handler })
+    .then(() => done(true), (e) => done('cannot listen: ' + e));`;
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+const summary = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (!sorted.length) return null;
+  const round = (v) => Math.round(v * 10) / 10;
+  return { n: sorted.length, p50: round(percentile(sorted, 0.5)), p95: round(percentile(sorted, 0.95)), min: round(sorted[0]), max: round(sorted[sorted.length - 1]) };
+};
+
+test('a partial image appears in the queue tile ≤ 100 ms after fake-openai sends it', async () => {
+  const JOBS = 5;
+  const PARTIALS = 3;
+  await click('nav button[data-view=generate]');
+  await eventually('the generate form', async () => ((await find('[data-testid="prompt"]')).length ? true : undefined));
+  // plain generations: leave the masked edit of the session (still set from the painter test)
+  await clickButton('Drop the mask', '[data-testid="mask-edit"]');
+  await clickButton('New image instead', '[data-testid="continuation"]');
+  await eventually('a plain generation form', async () =>
+    (await find('[data-testid="mask-edit"], [data-testid="continuation"]')).length ? undefined : true);
+  await type('input[type="number"][max="3"]', String(PARTIALS));
+  assert.equal(await wd('POST', `/session/${session}/execute/async`, { script: WATCH_PARTIALS, args: [] }), true);
+  const samples = [];
+  for (let job = 1; job <= JOBS; job++) {
+    const prompt = `a lantern festival, latency run ${job}`;
+    await type('[data-testid="prompt"]', prompt);
+    await eventually('the estimate', async () => ((await textOf('[data-testid="form-check"]'))?.startsWith('about $') ? true : undefined));
+    await fakeAdmin('DELETE', 'events');
+    await clickButton('Generate', 'form');
+    await tileDone(prompt);
+    // the tile shows the final image now; a late partial has had time to load
+    await sleep(300);
+    const sent = (await fakeAdmin('GET', 'events')).filter((e) => e.event.endsWith('.partial_image'));
+    assert.equal(sent.length, PARTIALS, JSON.stringify(sent));
+    const loads = await script(`return window.__partials.loads.filter((l) => l.alt.endsWith(' of ' + arguments[0]));`, [prompt]);
+    const jobId = loads.find((l) => l.job)?.job;
+    const progress = await script(`return window.__partials.progress.filter((p) => p.job === arguments[0]);`, [jobId]);
+    for (let i = 0; i < PARTIALS; i++) {
+      const shown = loads.find((l) => l.index === i);
+      const from = sent[i].sent_at_ms;
+      samples.push({
+        job, partial: i + 1, sent: from,
+        toProgress: progress[i] ? progress[i].at - from : null,
+        toImageEvent: shown ? shown.arrived - from : null,
+        toLoaded: shown ? shown.loaded - from : null,
+        shownAs: shown?.alt ?? 'never shown',
+      });
+    }
+    samples.push(...loads.filter((l) => !Number.isInteger(l.index)).map((l) => ({ job, unmatchedLoad: l })));
+  }
+  const figures = {
+    partials: summary(samples.map((s) => s.toLoaded)),
+    steps: {
+      'sent → the window hears "partial" (client parse + queue + IPC)': summary(samples.map((s) => s.toProgress)),
+      '→ the shrunk image reaches the window (thumbnail + data URL + IPC)': summary(samples.map((s) => s.toImageEvent - s.toProgress)),
+      '→ <img> loaded (Svelte update + decode)': summary(samples.map((s) => s.toLoaded - s.toImageEvent)),
+    },
+    samples,
+  };
+  writeFileSync(path.join(artifacts, 'partial-latency.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`partial images, fake sent → <img> loaded (ms): ${JSON.stringify(figures.partials)}`);
+  for (const [step, value] of Object.entries(figures.steps)) console.log(`  ${step}: ${JSON.stringify(value)}`);
+  const missing = samples.filter((s) => s.shownAs === 'never shown' || s.unmatchedLoad);
+  assert.deepEqual(missing, [], 'every partial image was shown, each once');
+  assert.equal(figures.partials.n, JOBS * PARTIALS);
+  assert.ok(figures.partials.min > -5, `a partial loaded before it was sent? ${JSON.stringify(samples)}`);
+  assert.ok(figures.partials.p95 <= 100, `p95 ${figures.partials.p95} ms > 100 ms: ${JSON.stringify(figures)}`);
+  assert.ok(figures.partials.max <= 100, `max ${figures.partials.max} ms > 100 ms: ${JSON.stringify(figures)}`);
+  await screenshot('generate-latency.png');
 });

@@ -1,5 +1,5 @@
-//! The `/__fake/*` control surface for non-Rust tests: faults, the request log, health, and the
-//! images behind dall-e `url` results. Not recorded, not authenticated, no faults.
+//! The `/__fake/*` control surface for non-Rust tests: faults, the request log, the streamed-event
+//! log (wall-clock send times), health, and the images behind dall-e `url` results. Not recorded, not authenticated, no faults.
 
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/health", get(health))
         .route("/faults", get(pending_faults).post(push_faults).delete(clear_faults))
         .route("/requests", get(requests).delete(clear_requests))
+        .route("/events", get(events).delete(clear_events))
         .route("/images/{name}", get(hosted_image))
         .fallback(|| async { ApiError::new(404, "invalid_request_error", "Unknown fake-openai admin route.") })
 }
@@ -62,6 +63,21 @@ async fn requests(State(state): State<Arc<Shared>>) -> axum::Json<Value> {
 
 async fn clear_requests(State(state): State<Arc<Shared>>) -> StatusCode {
     state.log.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Every streamed SSE event so far: `[{"event": type, "sent_at_ms": wall clock}]`, in send order.
+async fn events(State(state): State<Arc<Shared>>) -> axum::Json<Value> {
+    let sent = state.sent.lock().unwrap_or_else(|e| e.into_inner());
+    let all = sent
+        .iter()
+        .map(|s| json!({ "event": s.event, "sent_at_ms": s.wall_ms() }))
+        .collect();
+    axum::Json(Value::Array(all))
+}
+
+async fn clear_events(State(state): State<Arc<Shared>>) -> StatusCode {
+    state.sent.lock().unwrap_or_else(|e| e.into_inner()).clear();
     StatusCode::NO_CONTENT
 }
 

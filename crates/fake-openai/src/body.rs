@@ -70,8 +70,27 @@ pub enum Step {
     Abort,
 }
 
-/// When each SSE event was handed to the connection: `(event type, instant)`, for latency benchmarks.
-pub type SentLog = std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>;
+/// One SSE event handed to the connection: its type, and when, on the monotonic clock (for
+/// benchmarks in the same process) and on the wall clock (for another process on the same machine,
+/// such as a desktop app's window).
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub event: String,
+    pub at: std::time::Instant,
+    pub wall: std::time::SystemTime,
+}
+
+impl Sent {
+    /// Milliseconds since the Unix epoch (fractional), the unit of JavaScript's `Date.now()`.
+    pub fn wall_ms(&self) -> f64 {
+        self.wall
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// Every SSE event handed to a connection so far, in order.
+pub type SentLog = std::sync::Arc<std::sync::Mutex<Vec<Sent>>>;
 
 /// The `event:` name of one framed SSE event.
 fn event_name(bytes: &[u8]) -> String {
@@ -89,9 +108,11 @@ pub fn scripted(steps: Vec<Step>, sent: Option<SentLog>) -> Body {
                     Step::Sleep(d) => tokio::time::sleep(d).await,
                     Step::Data(bytes) => {
                         if let Some(log) = &sent {
-                            log.lock()
-                                .expect("sent log")
-                                .push((event_name(&bytes), std::time::Instant::now()));
+                            log.lock().unwrap_or_else(|e| e.into_inner()).push(Sent {
+                                event: event_name(&bytes),
+                                at: std::time::Instant::now(),
+                                wall: std::time::SystemTime::now(),
+                            });
                         }
                         return Some((Ok(bytes), queue));
                     }

@@ -22,7 +22,11 @@
 //!   for custom sizes), +100 per streamed partial image.
 //! - Admin (no auth, not recorded, no faults): `GET /__fake/health`, `GET|POST|DELETE
 //!   /__fake/faults` (POST takes a JSON array of [`Fault`]s, or one), `GET|DELETE
-//!   /__fake/requests`, `GET /__fake/images/{name}` (dall-e `url` results).
+//!   /__fake/requests` (each multipart part by name, filename, content type, byte length and, for
+//!   images, decoded width/height), `GET|DELETE /__fake/events` (every streamed SSE event as
+//!   `{"event", "sent_at_ms"}`: its type and the wall-clock time, in ms since the Unix epoch, it was
+//!   handed to the connection; for latency measurements from another process on the same machine),
+//!   `GET /__fake/images/{name}` (dall-e `url` results).
 
 mod admin;
 mod auth;
@@ -169,11 +173,18 @@ impl FakeOpenAi {
     /// When each streamed SSE event was handed to the connection, as `(event type, instant)`, in order.
     /// Benchmarks compare these instants with the client's delivery time (same process).
     pub fn events_sent(&self) -> Vec<(String, std::time::Instant)> {
-        self.state.sent.lock().expect("sent log").clone()
+        let sent = self.state.sent.lock().unwrap_or_else(|e| e.into_inner());
+        sent.iter().map(|s| (s.event.clone(), s.at)).collect()
+    }
+
+    /// Like [`FakeOpenAi::events_sent`], on the wall clock: what `GET /__fake/events` reports.
+    pub fn events_sent_wall(&self) -> Vec<(String, std::time::SystemTime)> {
+        let sent = self.state.sent.lock().unwrap_or_else(|e| e.into_inner());
+        sent.iter().map(|s| (s.event.clone(), s.wall)).collect()
     }
 
     pub fn clear_events(&self) {
-        self.state.sent.lock().expect("sent log").clear();
+        self.state.sent.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// Drop all queued faults.

@@ -80,3 +80,63 @@ async fn admin_endpoints() {
     assert!(cleared.status().is_success());
     assert!(fake.requests().is_empty());
 }
+
+/// `/__fake/events`: each streamed event's type and wall-clock send time, in order; DELETE clears it.
+#[tokio::test]
+async fn event_log_has_wall_clock_send_times() {
+    let fake = fake_openai::FakeOpenAi::start_with(fake_openai::Config {
+        partial_interval: std::time::Duration::from_millis(40),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let root = format!("http://{}", fake.addr());
+    let http = client();
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            * 1000.0
+    };
+
+    let before = now_ms();
+    let request = json!({"model": "gpt-image-1", "prompt": "p", "size": "1024x1024", "quality": "low",
+        "stream": true, "partial_images": 2});
+    let streamed = post(&fake, "/images/generations", request).await.text().await.unwrap();
+    let after = now_ms();
+    assert!(streamed.contains("image_generation.completed"));
+
+    let log: Value = http
+        .get(format!("{root}/__fake/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let log = log.as_array().unwrap();
+    let kinds: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "image_generation.partial_image",
+            "image_generation.partial_image",
+            "image_generation.completed"
+        ]
+    );
+    let times: Vec<f64> = log.iter().map(|e| e["sent_at_ms"].as_f64().unwrap()).collect();
+    assert!(
+        times[0] >= before - 1.0 && times[2] <= after + 1.0,
+        "{times:?} not within {before}..{after}"
+    );
+    // the 40 ms gap between events shows on the wall clock
+    for pair in times.windows(2) {
+        assert!(pair[1] - pair[0] >= 39.0, "{times:?}");
+    }
+    assert_eq!(fake.events_sent_wall().len(), 3);
+
+    let cleared = http.delete(format!("{root}/__fake/events")).send().await.unwrap();
+    assert_eq!(cleared.status(), 204);
+    assert!(fake.events_sent().is_empty());
+}
