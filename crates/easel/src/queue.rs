@@ -108,10 +108,16 @@ impl Queue {
             return;
         };
         self.set_state(&job_id, JobState::Running);
+        let partials = self.partial_shrinker(&job_id);
         let on_progress = {
             let queue = self.clone();
             let job_id = job_id.clone();
-            move |p: Progress| queue.progress(&job_id, p)
+            move |p: Progress| {
+                if let Progress::Partial { index, image } = p {
+                    queue.set_state(&job_id, JobState::Partial);
+                    let _ = partials.send((index, image.bytes));
+                }
+            }
         };
         let control = Control {
             cancel,
@@ -127,20 +133,28 @@ impl Queue {
         }
     }
 
-    /// Partial images are shrunk on a blocking thread so the stream keeps flowing.
-    fn progress(&self, job_id: &str, p: Progress) {
-        let Progress::Partial { index, image } = p else {
-            return;
-        };
-        self.set_state(job_id, JobState::Partial);
+    /// Where a job's partial images go to be shrunk, one after the other on a blocking thread (the stream
+    /// keeps flowing), so they reach the listeners in the order they came; ends with the job's sender.
+    fn partial_shrinker(&self, job_id: &str) -> tokio::sync::mpsc::UnboundedSender<(u32, bytes::Bytes)> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, bytes::Bytes)>();
         let events = self.events.clone();
         let job_id = job_id.to_string();
-        tokio::task::spawn_blocking(move || match thumbs::thumbnail(&image.bytes, PARTIAL_EDGE) {
-            Ok(image) => {
-                let _ = events.send(QueueEvent::Partial { job_id, index, image });
+        tokio::spawn(async move {
+            while let Some((index, bytes)) = rx.recv().await {
+                let shrunk = tokio::task::spawn_blocking(move || thumbs::thumbnail(&bytes, PARTIAL_EDGE))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|made| made.map_err(|e| e.to_string()));
+                match shrunk {
+                    Ok(image) => {
+                        let job_id = job_id.clone();
+                        let _ = events.send(QueueEvent::Partial { job_id, index, image });
+                    }
+                    Err(e) => tracing::warn!("partial image {index} of job {job_id} not shown: {e}"),
+                }
             }
-            Err(e) => tracing::warn!("partial image {index} of job {job_id} not shown: {e}"),
         });
+        tx
     }
 
     /// Records a job's new (not final) state and tells the subscribers.
