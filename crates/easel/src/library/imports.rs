@@ -27,11 +27,15 @@ impl Library {
         };
         image::ImageReader::with_format(Cursor::new(&input.bytes[..]), format)
             .decode()
-            .map_err(|e| {
-                Error::InvalidInput(format!(
+            .map_err(|e| match e {
+                image::ImageError::Limits(_) => Error::InvalidInput(format!(
+                    "{name} is {}x{} pixels, too many to import (the decoder's memory limit)",
+                    input.width, input.height
+                )),
+                e => Error::InvalidInput(format!(
                     "{name} looks like a {} but its pixels cannot be read (corrupt or truncated?): {e}",
                     input.format
-                ))
+                )),
             })?;
         let meta = ImageMeta {
             easel: FORMAT_VERSION,
