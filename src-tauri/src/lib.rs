@@ -10,6 +10,7 @@ pub mod costs;
 pub mod endpoint;
 pub mod files;
 pub mod generate;
+pub mod imports;
 pub mod media;
 pub mod painter;
 pub mod providers;
@@ -113,6 +114,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             files::reveal_image,
             painter::export_mask,
             painter::composite_mask,
+            imports::import_image,
             costs::cost_summary,
         ])
 }

@@ -1,6 +1,7 @@
 //! The mask painter's and the cost view's commands on Tauri's mock runtime, over a real library in a
 //! temporary folder: the exported mask is OpenAI's format at the image's natural size, wrong buffers are
-//! refused with a clear message, an edit is composited inside the mask, and spend is summed.
+//! refused with a clear message, an edit is composited inside the mask, spend is summed, and dropped or
+//! pasted files are imported as library images (bad ones refused, nothing written).
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -85,6 +86,13 @@ impl Rig {
         headers.insert("x-easel-height", HeaderValue::from(height));
         headers.insert("x-easel-invert", HeaderValue::from_static("0"));
         self.invoke("export_mask", InvokeBody::Raw(data), headers)
+    }
+
+    /// `import_image` with the file as the raw body and its name (percent-encoded) in a header.
+    fn import(&self, name: &str, bytes: Vec<u8>) -> Result<Value, Value> {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-easel-name", HeaderValue::from_str(name).unwrap());
+        self.invoke("import_image", InvokeBody::Raw(bytes), headers)
     }
 
     fn library(&self) -> Library {
@@ -298,4 +306,54 @@ fn the_cost_summary_has_days_models_sessions_and_the_caps() {
     assert_eq!(sessions[0]["name"], json!("Fox studies"));
     assert_eq!(sessions[0]["cost_usd"], json!(0.75));
     assert_eq!(sessions[1]["id"], json!("-"));
+}
+
+/// Files in the library outside `.easel/` (images and sidecars).
+fn image_files(root: &std::path::Path) -> usize {
+    std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name() != ".easel")
+                .map(|e| if e.path().is_dir() { image_files(&e.path()) } else { 1 })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_dropped_file_is_imported_into_the_library_and_bad_bytes_are_refused() {
+    let rig = Rig::new();
+    let bytes = png(40, 30, |x, y| [x as u8 * 6, y as u8 * 8, 90]);
+    let tile = rig.import("my%20sketch%C3%A9.png", bytes).unwrap();
+    let id = tile["id"].as_str().unwrap().to_string();
+    assert_eq!((tile["width"].as_u64(), tile["height"].as_u64()), (Some(40), Some(30)));
+
+    // the library knows it by id, as an import, with its pixels intact
+    let detail = rig.call("image_detail", json!({"id": id})).unwrap();
+    assert_eq!(detail["operation"], "import", "{detail}");
+    let record = rig.library().get(&id).unwrap();
+    let decoded = image::open(&record.path).unwrap().into_rgb8();
+    assert_eq!(decoded.dimensions(), (40, 30));
+    assert_eq!(decoded.get_pixel(5, 3).0, [30, 24, 90]);
+    let page = rig.call("gallery_page", json!({"query": {}})).unwrap();
+    assert!(
+        page["tiles"].as_array().unwrap().iter().any(|t| t["id"] == id.as_str()),
+        "{page}"
+    );
+    assert_eq!(image_files(&rig.library_root), 1);
+
+    // not an image, a truncated one, JSON instead of bytes: refused, saying why, nothing written
+    let garbage = message(rig.import("notes.png", b"hello, not a picture".to_vec()).unwrap_err());
+    assert!(
+        garbage.contains("notes.png") && garbage.contains("not a PNG, JPEG or WebP"),
+        "{garbage}"
+    );
+    let mut truncated = png(64, 64, |x, y| [x as u8, y as u8, 7]);
+    truncated.truncate(truncated.len() / 2);
+    let corrupt = message(rig.import("half.png", truncated).unwrap_err());
+    assert!(corrupt.contains("half.png") && corrupt.contains("corrupt"), "{corrupt}");
+    let json = message(rig.call("import_image", json!({"data": [1, 2, 3]})).unwrap_err());
+    assert!(json.contains("raw bytes"), "{json}");
+    assert_eq!(image_files(&rig.library_root), 1);
 }

@@ -443,6 +443,18 @@ export function compositeMask(originalId: string, editedId: string, mask: string
   return invoke<Tile>('composite_mask', { originalId, editedId, mask });
 }
 
+/**
+ * A file dropped or pasted in from outside the library (PNG, JPEG or WebP, under 50 MB) added to the
+ * library as an imported image; its bytes go as a raw IPC body, its name percent-encoded in a header.
+ * The core refuses anything else with a message naming the file, and then writes nothing.
+ */
+export async function importImage(file: File): Promise<Tile> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return invoke<Tile>('import_image', bytes, {
+    headers: { 'x-easel-name': encodeURIComponent(file.name || 'pasted image') },
+  });
+}
+
 // -------------------------------------------------------------------------------------- costs
 
 /** `easel::ledger::Total`. */

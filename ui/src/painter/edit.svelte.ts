@@ -1,12 +1,28 @@
 // What an edit will be sent with, as the painter leaves it: the image painted on, the exported mask and
-// the reference images (library ids or files dropped/pasted in), in order. The generate panel reads this.
+// the reference images, in order: library ids (files dropped or pasted in are imported into the library
+// first, so they are library images too). The generate panel reads this.
 
-export type Reference =
-  | { key: string; kind: 'library'; id: string; label: string }
-  | { key: string; kind: 'file'; name: string; file: File; url: string };
+export interface Reference {
+  key: string;
+  kind: 'library';
+  id: string;
+  label: string;
+}
 
 /** The API takes at most 16 input images (the edited image included). */
 export const MAX_REFERENCES = 15;
+
+/** The core's per-image cap (`easel::imaging::MAX_INPUT_BYTES`); larger files are not even read. */
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
+
+/** Imports one file into the library (`importImage` in api.ts): its new library id. */
+export type Importer = (file: File) => Promise<{ id: string }>;
+
+/** What importing dropped or pasted files gave: how many were listed, and why the others were not. */
+export interface ImportResult {
+  added: number;
+  failed: string[];
+}
 
 export interface ExportedMask {
   /** The mask's name in the library's masks folder (`composite_mask` takes it). */
@@ -40,15 +56,39 @@ export class EditDraft {
     return true;
   }
 
-  /** Adds image files (dropped or pasted); returns how many were taken. */
-  addFiles(files: Iterable<File>, objectUrl: (f: File) => string = (f) => URL.createObjectURL(f)): number {
-    let taken = 0;
-    for (const file of files) {
-      if (!file.type.startsWith('image/') || this.references.length >= MAX_REFERENCES) continue;
-      this.references.push({ key: nextKey(), kind: 'file', name: file.name || 'pasted image', file, url: objectUrl(file) });
-      taken++;
+  /**
+   * Imports dropped or pasted files into the library one after another (so they keep their order) and
+   * lists each as a library reference. A file that is not an image, too big, refused by the core or left
+   * over when the list is full is not listed; its reason is in `failed`. `progress` hears each start.
+   */
+  async importFiles(files: readonly File[], importer: Importer, progress?: (index: number, total: number) => void): Promise<ImportResult> {
+    const result: ImportResult = { added: 0, failed: [] };
+    for (const [i, file] of files.entries()) {
+      const name = file.name || 'pasted image';
+      if (this.references.length >= MAX_REFERENCES) {
+        result.failed.push(`${name} not added: the list is full (at most ${MAX_REFERENCES}).`);
+        continue;
+      }
+      if (file.type && !file.type.startsWith('image/')) {
+        result.failed.push(`${name} is not an image.`);
+        continue;
+      }
+      if (file.size > MAX_IMPORT_BYTES) {
+        result.failed.push(`${name} is ${(file.size / 1_048_576).toFixed(1)} MB; input images must be under 50 MB.`);
+        continue;
+      }
+      progress?.(i, files.length);
+      try {
+        const { id } = await importer(file);
+        if (this.addLibrary(id, name)) result.added++;
+        else result.failed.push(`${name} is already listed.`);
+      } catch (e) {
+        // the core's message names the file
+        const why = e instanceof Error ? e.message : String(e);
+        result.failed.push(why.includes(name) ? why : `${name}: ${why}`);
+      }
     }
-    return taken;
+    return result;
   }
 
   /** Moves the reference at `from` to index `to`. */
@@ -60,17 +100,16 @@ export class EditDraft {
     this.references = list;
   }
 
-  remove(key: string, revoke: (url: string) => void = (u) => URL.revokeObjectURL(u)): void {
-    const gone = this.references.find((r) => r.key === key);
-    if (gone?.kind === 'file') revoke(gone.url);
+  remove(key: string): void {
     this.references = this.references.filter((r) => r.key !== key);
   }
 
-  /** Library ids of the references, in order (files have none until they are uploaded). */
+  /** Library ids of the references, in order. */
   get referenceIds(): string[] {
-    return this.references.flatMap((r) => (r.kind === 'library' ? [r.id] : []));
+    return this.references.map((r) => r.id);
   }
 }
+
 
 /** The one draft the painter fills and the generate panel will send. */
 export const editDraft = new EditDraft();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { painterAction } from './keys';
 import { DEFAULTS, KEY, loadSettings, parseSettings, saveSettings, stepSize } from './settings';
-import { EditDraft } from './edit.svelte';
 
 describe('painter settings', () => {
   it('round-trips through storage and repairs damaged entries', () => {
@@ -35,23 +34,5 @@ describe('painter shortcuts', () => {
     expect(key(']')).toEqual({ kind: 'size', up: true });
     expect(key('e')).toEqual({ kind: 'tool', tool: 'eraser' });
     expect(key('x')).toBeNull();
-  });
-});
-
-describe('edit draft', () => {
-  it('lists references without duplicates, reorders and removes them', () => {
-    const draft = new EditDraft();
-    expect(draft.addLibrary('a')).toBe(true);
-    expect(draft.addLibrary('a')).toBe(false);
-    draft.addLibrary('b');
-    const png = new File([new Uint8Array(4)], 'c.png', { type: 'image/png' });
-    const text = new File(['x'], 'notes.txt', { type: 'text/plain' });
-    expect(draft.addFiles([png, text], () => 'blob:c')).toBe(1);
-    draft.move(2, 0);
-    expect(draft.references.map((r) => (r.kind === 'library' ? r.id : r.name))).toEqual(['c.png', 'a', 'b']);
-    const revoked: string[] = [];
-    draft.remove(draft.references[0]!.key, (u) => revoked.push(u));
-    expect(revoked).toEqual(['blob:c']);
-    expect(draft.referenceIds).toEqual(['a', 'b']);
   });
 });

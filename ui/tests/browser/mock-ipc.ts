@@ -39,7 +39,7 @@ const target = window as unknown as {
   __EASEL_CALLS__: string[];
   /** Every invoke with its arguments, in order. */
   __EASEL_INVOKES__: { cmd: string; args: Args }[];
-  __EASEL_ADD__: (prompt: string) => Promise<string>;
+  __EASEL_ADD__: (prompt: string, tile?: Partial<Tile>) => Promise<string>;
 };
 const config: MockConfig = { keySet: true, images: 0, ...target.__EASEL_MOCK__ };
 target.__EASEL_CALLS__ = [];
@@ -259,6 +259,7 @@ function answer(cmd: string, args: Args): unknown {
       return queueAnswer(cmd, args);
     case 'export_mask':
     case 'composite_mask':
+    case 'import_image':
     case 'cost_summary':
       return painterAnswer(cmd, args);
     default:
@@ -396,7 +397,7 @@ mockIPC(
 );
 
 /** Another process (the CLI, an MCP server) adds an image: the core's change event follows. */
-target.__EASEL_ADD__ = async (prompt: string) => {
+target.__EASEL_ADD__ = async (prompt: string, tile: Partial<Tile> = {}) => {
   const id = `new${added.length}`;
   added.unshift({
     id,
@@ -408,6 +409,7 @@ target.__EASEL_ADD__ = async (prompt: string) => {
     cost_usd: 0.05,
     starred: false,
     trashed: false,
+    ...tile,
   });
   await emit('library-event', { kind: 'image_added', id });
   return id;
@@ -420,8 +422,10 @@ interface ExportedMask {
   headers: Record<string, string>;
 }
 
-const painterTarget = window as unknown as { __EASEL_MASKS__: ExportedMask[] };
+const painterTarget = window as unknown as { __EASEL_MASKS__: ExportedMask[]; __EASEL_IMPORTS__: { name: string; bytes: number }[] };
 painterTarget.__EASEL_MASKS__ = [];
+/** Files imported with `import_image`: their names and sizes. */
+painterTarget.__EASEL_IMPORTS__ = [];
 /** The headers of the invoke in progress (mockIPC hands its handler the payload only). */
 let lastHeaders: Record<string, string> = {};
 {
@@ -458,6 +462,18 @@ function painterAnswer(cmd: string, args: unknown): unknown {
       }
       const original = find(String(originalId))!;
       return target.__EASEL_ADD__(`${original.prompt} (edit inside the mask)`).then((id) => find(id));
+    }
+    case 'import_image': {
+      // like `Library::import_image`: raw bytes of a PNG, JPEG or WebP (by content), else refused, nothing added
+      if (!(args instanceof Uint8Array)) throw 'an imported image must be sent as its file\'s raw bytes, not JSON';
+      const name = decodeURIComponent(lastHeaders['x-easel-name'] ?? 'the image');
+      const starts = (magic: number[], at = 0) => magic.every((b, i) => args[at + i] === b);
+      const image =
+        starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) || starts([0xff, 0xd8, 0xff]) || (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8));
+      if (!image) throw `${name} is not a PNG, JPEG or WebP image (the formats OpenAI accepts)`;
+      painterTarget.__EASEL_IMPORTS__.push({ name, bytes: args.length });
+      const edge = 64;
+      return target.__EASEL_ADD__('', { model: '', width: edge, height: edge, cost_usd: 0 }).then((id) => find(id));
     }
     case 'cost_summary': {
       const today = new Date();

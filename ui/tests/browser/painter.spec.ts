@@ -453,7 +453,7 @@ test('a failed composite says why and loses nothing; trying again works', async 
   expect(pageErrors).toEqual([]);
 });
 
-test('gallery tiles and the detail preview drag onto the reference list of a masked edit; dropped files are listed but not sent', async ({
+test('gallery tiles and the detail preview drag onto the reference list of a masked edit; dropped and pasted files are imported and sent', async ({
   page,
   mockCore,
   pageErrors,
@@ -505,25 +505,56 @@ test('gallery tiles and the detail preview drag onto the reference list of a mas
   await expect(refsPanel.getByRole('status').filter({ hasText: 'not added' })).toHaveText('1 not added: already listed, or the list is full.');
   await expect(refs).toHaveCount(5);
 
-  // a file from outside the library: listed, marked as not sent
+  // a file from outside the library: imported (raw bytes, its name in a header), then listed like a library image
+  const png = [...gradientPng(16)];
   await list.evaluate((el, png) => {
     const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array(png)], 'sketch.png', { type: 'image/png' }));
+    data.items.add(new File([new Uint8Array(png)], 'sketch é.png', { type: 'image/png' }));
     el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-  }, [...gradientPng(16)]);
+  }, png);
   await expect(refs).toHaveCount(6);
-  await expect(refs.nth(5)).toContainText('sketch.png');
-  await expect(refs.nth(5).getByTestId('not-sent')).toBeVisible();
+  await expect(refs.nth(5)).toContainText('sketch é.png');
+  await expect(refs.nth(5).locator('img')).toHaveAttribute('src', /new0/);
+  const imports = () => page.evaluate(() => (window as unknown as { __EASEL_IMPORTS__: { name: string; bytes: number }[] }).__EASEL_IMPORTS__);
+  expect(await imports()).toEqual([{ name: 'sketch é.png', bytes: png.length }]);
+  const notes = refsPanel.getByRole('status').filter({ hasText: 'notes.png' });
+
+  // a file that is not an image: the core refuses it, the list says why, nothing is listed
+  await list.evaluate((el) => {
+    const data = new DataTransfer();
+    data.items.add(new File(['hello, not a picture'], 'notes.png', { type: 'image/png' }));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await expect(notes).toContainText('notes.png is not a PNG, JPEG or WebP image');
+  await expect(refs).toHaveCount(6);
   await page.screenshot({ path: `${artifactsDir}gallery-edit-references.png` });
 
-  // the edit sends the painted image, then the five library references in order; the file stays behind
+  // a picture pasted from the clipboard is imported the same way
+  await page.evaluate((png) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(png)], 'image.png', { type: 'image/png' }));
+    window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, png);
+  await expect(refs).toHaveCount(7);
+  await expect(refs.nth(6)).toContainText('image.png');
+  await expect(notes).toHaveCount(0);
+  expect((await imports()).map((i) => i.name)).toEqual(['sketch é.png', 'image.png']);
+
+  // imported files are ordinary references: reorder one up, remove nothing
+  await refs.nth(5).getByRole('button', { name: 'Move 6 up' }).click();
+  await expect(refs.nth(4)).toContainText('sketch é.png');
+
+  // the edit sends the painted image, then every reference in order, the imported ones by their new ids
   await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('mask-edit')).toContainText('with 5 reference images');
-  await expect(page.getByTestId('unsent-files')).toContainText('1 dropped file is not sent');
+  await expect(page.getByTestId('mask-edit')).toContainText('with 7 reference images');
+  await expect(page.getByTestId('unsent-files')).toHaveCount(0);
   await page.getByTestId('prompt').fill('the same scene, with these');
   await page.getByTestId('prompt').press('Control+Enter');
   await expect(page.getByTestId('queue-tile')).toHaveCount(1);
   const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
-  expect(sent).toMatchObject({ inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'img6'], mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png' });
+  expect(sent).toMatchObject({
+    inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'new0', 'img6', 'new1'],
+    mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png',
+  });
   expect(pageErrors).toEqual([]);
 });

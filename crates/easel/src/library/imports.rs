@@ -1,0 +1,110 @@
+//! Images brought in from outside (a file dropped on the app, a picture pasted from the clipboard):
+//! checked like any input image, then added as a library image of operation `import`, so they can be
+//! referenced by id like anything Easel made.
+
+use std::io::Cursor;
+
+use super::{ImageRecord, Library, files};
+use crate::error::{Error, Result};
+use crate::imaging::InputImage;
+use crate::metadata::{FORMAT_VERSION, ImageMeta};
+use crate::models::{ImageParams, OutputFormat};
+
+/// The `operation` of an imported image.
+pub const IMPORT_OPERATION: &str = "import";
+
+impl Library {
+    /// `bytes` (a file called `name`) as a new library image: a PNG, JPEG or WebP
+    /// ([`InputImage::from_bytes`]: format by content, under [`crate::imaging::MAX_INPUT_BYTES`]) whose
+    /// pixels decode completely, so a truncated or corrupt file is refused before anything is written.
+    /// The bytes are kept as they are (PNG: metadata chunks added; JPEG/WebP: a sidecar).
+    pub fn import_image(&self, name: &str, bytes: impl Into<bytes::Bytes>) -> Result<ImageRecord> {
+        let input = InputImage::from_bytes(name, bytes)?;
+        let format = match input.format {
+            OutputFormat::Png => image::ImageFormat::Png,
+            OutputFormat::Jpeg => image::ImageFormat::Jpeg,
+            OutputFormat::Webp => image::ImageFormat::WebP,
+        };
+        image::ImageReader::with_format(Cursor::new(&input.bytes[..]), format)
+            .decode()
+            .map_err(|e| match e {
+                image::ImageError::Limits(_) => Error::InvalidInput(format!(
+                    "{name} is {}x{} pixels, too many to import (the decoder's memory limit)",
+                    input.width, input.height
+                )),
+                e => Error::InvalidInput(format!(
+                    "{name} looks like a {} but its pixels cannot be read (corrupt or truncated?): {e}",
+                    input.format
+                )),
+            })?;
+        let meta = ImageMeta {
+            easel: FORMAT_VERSION,
+            id: files::new_id(),
+            created_at: jiff::Timestamp::now().to_string(),
+            prompt: String::new(),
+            revised_prompt: None,
+            operation: IMPORT_OPERATION.into(),
+            model: String::new(),
+            provider: String::new(),
+            params: ImageParams::default(),
+            width: input.width,
+            height: input.height,
+            format: input.format,
+            usage: None,
+            cost_usd: 0.0,
+            request_id: None,
+            response_id: None,
+            session_id: None,
+            turn_id: None,
+            inputs: vec![],
+            has_mask: false,
+            tags: vec![],
+        };
+        self.add_image(&input.bytes, &meta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(w, h, image::Rgb([200, 10, 10]))
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
+    fn files_under(root: &std::path::Path) -> usize {
+        std::fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name() != ".easel")
+            .map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 })
+            .sum()
+    }
+
+    #[test]
+    fn an_image_is_imported_and_bad_bytes_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::open(dir.path()).unwrap();
+        let record = library.import_image("cat.png", png(8, 6)).unwrap();
+        assert_eq!(
+            (record.operation.as_str(), record.width, record.height),
+            ("import", 8, 6)
+        );
+        assert_eq!(library.get(&record.id).unwrap(), record);
+        assert_eq!(files_under(dir.path()), 1);
+
+        let garbage = library
+            .import_image("notes.png", b"not an image at all".to_vec())
+            .unwrap_err();
+        assert!(garbage.to_string().contains("notes.png"), "{garbage}");
+        let mut truncated = png(64, 64);
+        truncated.truncate(truncated.len() / 2);
+        let corrupt = library.import_image("half.png", truncated).unwrap_err();
+        assert!(corrupt.to_string().contains("corrupt"), "{corrupt}");
+        assert_eq!(files_under(dir.path()), 1);
+    }
+}

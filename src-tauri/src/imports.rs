@@ -1,0 +1,37 @@
+//! Images from outside the library (files dropped on the window, pictures pasted from the clipboard)
+//! made library images, so a reference list can send them by id: `Library::import_image` checks and
+//! saves them.
+//!
+//! `import_image` takes the file as a raw IPC body (no JSON array of numbers for a 50 MB file) and its
+//! name, percent-encoded, in a header.
+
+use tauri::State;
+use tauri::ipc::{InvokeBody, Request};
+
+use crate::commands::Tile;
+use crate::media::percent_decode;
+use crate::studio::Studio;
+
+/// Header with the file's name (percent-encoded, as `encodeURIComponent` writes it); used in messages.
+pub const NAME_HEADER: &str = "x-easel-name";
+
+/// The raw body (a PNG, JPEG or WebP file's bytes) as a new library image (operation `import`).
+#[tauri::command]
+pub async fn import_image(studio: State<'_, Studio>, request: Request<'_>) -> Result<Tile, String> {
+    let InvokeBody::Raw(data) = request.body() else {
+        return Err("an imported image must be sent as its file's raw bytes, not JSON".into());
+    };
+    let name = request
+        .headers()
+        .get(NAME_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(percent_decode)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "the image".into());
+    let bytes = data.clone();
+    let library = studio.library();
+    tauri::async_runtime::spawn_blocking(move || library.import_image(&name, bytes).map(|r| Tile::from(&r)))
+        .await
+        .map_err(|e| format!("the task failed: {e}"))?
+        .map_err(|e| e.to_string())
+}
