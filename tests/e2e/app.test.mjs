@@ -588,6 +588,7 @@ test('Sessions → Paint mask → Edit with this mask: the image and a mask of i
   const stored = JSON.parse(easel('session', source.session, '--json'));
   const child = stored.turns.find((t) => t.prompt === EDIT_PROMPT);
   assert.equal(child?.parent_id, parent.id, JSON.stringify(stored.turns));
+  assert.equal(child.params.size, '1536x1024', 'the edit asks for its image’s size, not the form’s last preset');
   assert.equal(child.has_mask, true);
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PromptHistory, applyEvent, compositeCalls, pendingCount, queued, updateTile } from './queue';
+import { PromptHistory, applyEvent, compositeCalls, editSize, pendingCount, queued, updateTile } from './queue';
 
 describe('queue tiles', () => {
   it('follow state and partial events of their own job only', () => {
@@ -79,5 +79,17 @@ describe('composite inside the mask', () => {
     expect(tiles[1]).toMatchObject({ composites: {}, compositeError: null });
     tiles = updateTile(tiles, 'a', (t) => ({ composites: { ...t.composites, e2: 'c2' } }));
     expect(compositeCalls(tiles[0]!)).toEqual([]);
+  });
+});
+
+describe('edit size', () => {
+  const presets = ['auto', '1024x1024', '1536x1024', '1024x1536'];
+  it('keeps the image size when it is a preset', () => {
+    expect(editSize(1536, 1024, presets)).toBe('1536x1024');
+    expect(editSize(1024, 1536, presets)).toBe('1024x1536');
+  });
+  it('lets the model pick for any other size', () => {
+    expect(editSize(800, 600, presets)).toBe('auto');
+    expect(editSize(2048, 2048, presets)).toBe('auto');
   });
 });

@@ -93,6 +93,13 @@ export function applyEvent(tiles: QueueTile[], event: QueueEvent): QueueTile[] {
 }
 
 /** Jobs still waiting for a slot (what "Cancel pending" cancels). */
+/** The size an edit of a `width`×`height` image asks for: the same when it is one of `presets`, otherwise
+ * `auto` (the model picks one near the image's shape) — never a square crop of a landscape picture. */
+export function editSize(width: number, height: number, presets: readonly string[]): string {
+  const same = `${width}x${height}`;
+  return presets.includes(same) && same !== 'auto' ? same : 'auto';
+}
+
 export function pendingCount(tiles: QueueTile[]): number {
   return tiles.filter((t) => t.state === 'queued').length;
 }

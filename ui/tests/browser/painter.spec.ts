@@ -351,13 +351,7 @@ test('the cost view shows spend per day, per model, the caps and top sessions', 
 test('the exported mask goes to the generate panel: the edit sends the image and the mask', async ({ page, mockCore, pageErrors }) => {
   await mockCore({ appInfo: info, images: 3, imageEdge: 1024 });
   await page.goto('/');
-  await openPainter(page);
-  const from = await screenOf(page, 300, 300);
-  const to = await screenOf(page, 600, 300);
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(to.x, to.y, { steps: 6 });
-  await page.mouse.up();
+  await paintStroke(page);
   await expect(page.getByRole('button', { name: 'Edit with this mask' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Export mask' }).click();
   await page.getByRole('button', { name: 'Edit with this mask' }).click();
@@ -373,8 +367,8 @@ test('the exported mask goes to the generate panel: the edit sends the image and
   expect(pageErrors).toEqual([]);
 });
 
-/** Paints a stroke on the first gallery image and exports it (the mask edit is then ready). */
-async function paintAndExport(page: Page) {
+/** Opens the first gallery image in the painter and paints one horizontal stroke. */
+async function paintStroke(page: Page) {
   await openPainter(page);
   const from = await screenOf(page, 300, 300);
   const to = await screenOf(page, 600, 300);
@@ -382,6 +376,11 @@ async function paintAndExport(page: Page) {
   await page.mouse.down();
   await page.mouse.move(to.x, to.y, { steps: 6 });
   await page.mouse.up();
+}
+
+/** Paints a stroke on the first gallery image and exports it (the mask edit is then ready). */
+async function paintAndExport(page: Page) {
+  await paintStroke(page);
   await page.getByRole('button', { name: 'Export mask' }).click();
   await expect(page.getByTestId('painter-status')).toContainText('Mask saved');
 }

@@ -4,20 +4,19 @@ use serde_json::{Value, json};
 
 use crate::common::{client, fake, file_part, png, post, post_form};
 
+/// `GET {root}/__fake/{route}` as JSON.
+async fn admin_get(http: &reqwest::Client, root: &str, route: &str) -> Value {
+    let answer = http.get(format!("{root}/__fake/{route}")).send().await.unwrap();
+    answer.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn admin_endpoints() {
     let fake = fake().await;
     let root = format!("http://{}", fake.addr());
     let http = client();
 
-    let health: Value = http
-        .get(format!("{root}/__fake/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = admin_get(&http, &root, "health").await;
     assert_eq!(health["status"], "ok");
 
     let faults = json!([{"kind": "status", "status": 503}, {"kind": "rate_limited", "retry_after": "1"}]);
@@ -51,14 +50,7 @@ async fn admin_endpoints() {
     let (status, _) = post_form(&fake, "/images/edits", form).await;
     assert_eq!(status, 200);
 
-    let log: Value = http
-        .get(format!("{root}/__fake/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = admin_get(&http, &root, "requests").await;
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 3, "admin calls are not recorded");
     assert_eq!(log[0]["status"], 503);
@@ -107,14 +99,7 @@ async fn event_log_has_wall_clock_send_times() {
     let after = now_ms();
     assert!(streamed.contains("image_generation.completed"));
 
-    let log: Value = http
-        .get(format!("{root}/__fake/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = admin_get(&http, &root, "events").await;
     let log = log.as_array().unwrap();
     let kinds: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(
