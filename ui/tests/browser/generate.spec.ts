@@ -88,3 +88,39 @@ test('timeline: the turn tree, rename, and a branch from turn 1 through the gene
   expect(sent).toMatchObject({ session_id: 's_fox', parent_turn_id: 't1', inputs: ['img3'], prompt: 'the fox, as a woodcut' });
   expect(pageErrors).toEqual([]);
 });
+
+test('new images join the chosen session: a new one made on send, remembered for the next visit', async ({
+  page,
+  mockCore,
+  pageErrors,
+}) => {
+  await mockCore({ appInfo: info, images: 2 });
+  await page.goto('/');
+  await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
+  const choice = page.getByTestId('session-choice');
+  await expect(choice.locator('option')).toHaveText(['None', 'Fox studies', 'New session…']);
+  await expect(choice).toHaveValue('');
+
+  await page.getByTestId('prompt').fill('a lighthouse at dusk');
+  await page.getByTestId('prompt').press('Control+Enter');
+  expect((await invokesOf(page, 'generate'))[0]?.['form']).not.toHaveProperty('session_id');
+
+  await choice.selectOption({ label: 'New session…' });
+  await page.getByTestId('new-session-name').fill('Lighthouses');
+  await page.getByTestId('prompt').fill('the lighthouse in fog');
+  await page.getByTestId('prompt').press('Control+Enter');
+  await expect(page.getByTestId('queue-tile')).toHaveCount(2);
+  expect(await invokesOf(page, 'create_session')).toEqual([{ name: 'Lighthouses' }]);
+  const sent = (await invokesOf(page, 'generate'))[1]?.['form'];
+  expect(sent).toMatchObject({ session_id: 's_made1', prompt: 'the lighthouse in fog' });
+  expect(sent).not.toHaveProperty('parent_turn_id');
+  await expect(choice).toHaveValue('s_made1');
+  await expect(page.getByTestId('new-session-name')).toHaveCount(0);
+  await page.screenshot({ path: `${artifactsDir}generate-session-choice.png` });
+
+  // the choice survives a visit to another view
+  await page.getByRole('navigation').getByRole('button', { name: 'Gallery' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('session-choice')).toHaveValue('s_made1');
+  expect(pageErrors).toEqual([]);
+});

@@ -247,6 +247,7 @@ function answer(cmd: string, args: Args): unknown {
     case 'copy_mcp_token':
       return endpointAnswer(cmd, args);
     case 'sessions':
+    case 'create_session':
     case 'session_tree':
     case 'rename_session':
     case 'archive_session':
@@ -378,8 +379,18 @@ const foxTurns = ['a red fox', 'the fox at dusk', 'the fox in snow'].map((prompt
   images: [`img${i * 10 + 3}`],
 }));
 
+/** Sessions made with `create_session` (no turns), newest first. */
+const madeSessions: (typeof fox)[] = [];
+
 function sessionsAnswer(cmd: string, args: Args): unknown {
-  if (cmd === 'sessions') return fox.archived && !args['includeArchived'] ? [] : [fox];
+  if (cmd === 'create_session') {
+    const name = String(args['name'] ?? '').trim();
+    if (!name) throw 'a session needs a name';
+    const made = { ...fox, id: `s_made${madeSessions.length + 1}`, name, turns: 0, cost_usd: 0 };
+    madeSessions.unshift(made);
+    return made;
+  }
+  if (cmd === 'sessions') return [...madeSessions, ...(fox.archived && !args['includeArchived'] ? [] : [fox])];
   if (args['id'] !== fox.id) throw `no session with id '${String(args['id'])}'`;
   if (cmd === 'rename_session') fox.name = String(args['name']);
   if (cmd === 'archive_session') fox.archived = !!args['archived'];
