@@ -56,7 +56,8 @@ impl Library {
             response_id: None,
             session_id: None,
             turn_id: None,
-            inputs: vec![],
+            // where it came from (the field holds paths of images from outside the library)
+            inputs: vec![name.to_string()],
             has_mask: false,
             tags: vec![],
         };
@@ -96,6 +97,10 @@ mod tests {
         );
         assert_eq!(library.get(&record.id).unwrap(), record);
         assert_eq!(files_under(dir.path()), 1);
+        let embedded = crate::metadata::read(&std::fs::read(&record.path).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(embedded.inputs, ["cat.png"], "the file it came from is kept");
 
         let garbage = library
             .import_image("notes.png", b"not an image at all".to_vec())
