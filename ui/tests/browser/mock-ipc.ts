@@ -18,6 +18,8 @@ export interface MockConfig {
   imageEdge?: number;
   /** How many `composite_mask` calls fail (as the core would, e.g. a full disk) before they work. */
   compositeFailures?: number;
+  /** How long each generate job runs (600 ms by default); its two partials come at ⅓ and ⅔ of it. */
+  jobMs?: number;
 }
 
 interface Tile {
@@ -288,7 +290,7 @@ function endpointAnswer(cmd: string, args: Args): unknown {
 }
 
 // The generate queue: one slot; each job runs `JOB_MS`, streams two partials, then lands in the library.
-const JOB_MS = 600;
+const JOB_MS = config.jobMs ?? 600;
 const PARTIAL = 'data:image/svg+xml;base64,' + btoa('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#c84"/></svg>');
 interface MockJob {
   id: string;
