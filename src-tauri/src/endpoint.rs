@@ -9,9 +9,8 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::Clipboard;
 
+use crate::commands::Answer;
 use crate::studio::Studio;
-
-type Answer<T> = Result<T, String>;
 
 /// What the Settings screen shows. Field names are the UI's (`McpEndpoint` in `ui/src/api.ts`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

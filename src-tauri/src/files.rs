@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use tauri::{AppHandle, Runtime, State};
 
+use crate::commands::Answer;
 use crate::endpoint::clipboard;
 use crate::studio::Studio;
-
-type Answer<T> = Result<T, String>;
 
 /// The file of library image `id` (an unknown id is the core's clear error).
 async fn image_path(studio: &Studio, id: String) -> Answer<PathBuf> {

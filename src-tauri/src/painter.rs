@@ -10,6 +10,7 @@ use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
 
 use crate::commands::Tile;
+use crate::commands::{Answer, blocking};
 use crate::studio::Studio;
 
 /// Header naming the image the mask was painted on (a library id).
@@ -19,15 +20,6 @@ pub const WIDTH_HEADER: &str = "x-easel-width";
 pub const HEIGHT_HEADER: &str = "x-easel-height";
 /// `1` when the painted area is to be kept and everything else edited.
 pub const INVERT_HEADER: &str = "x-easel-invert";
-
-type Answer<T> = Result<T, String>;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> easel::Result<T> + Send + 'static) -> Answer<T> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| format!("the task failed: {e}"))?
-        .map_err(|e| e.to_string())
-}
 
 fn header<'a>(request: &'a Request<'_>, name: &str) -> Answer<&'a str> {
     request

@@ -9,17 +9,9 @@ use easel::library::Library;
 use easel::settings::{self, NewProvider};
 use tauri::State;
 
+use crate::commands::{Answer, blocking};
 use crate::commands::{Providers, provider_statuses};
 use crate::studio::Studio;
-
-type Answer<T> = Result<T, String>;
-
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> easel::Result<T> + Send + 'static) -> Answer<T> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| format!("the task failed: {e}"))?
-        .map_err(|e| e.to_string())
-}
 
 /// Adds a provider (refused with the core's message when invalid or taken); returns every provider.
 #[tauri::command]
