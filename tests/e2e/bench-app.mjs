@@ -202,6 +202,8 @@ async function main() {
     const domReady = [];
     const firstCall = [];
     const pageCalls = [];
+    /** The UI's own start-up marks (`ui/src/lib/marks.ts`), page clock, by name. */
+    const steps = new Map();
     for (let i = 0; i < LAUNCHES; i++) {
       const { session } = await driver.launch();
       const tiles = await driver.mark(session, 'easel:first-tiles');
@@ -213,6 +215,12 @@ async function main() {
          const r = performance.getEntriesByType('resource').find((e) => /gallery_page/.test(e.name));
          return [n ? n.domContentLoadedEventEnd : null, r ? r.startTime : null];`,
       );
+      const marks = await driver.script(
+        session,
+        `return performance.getEntriesByType('mark').filter((m) => m.name.startsWith('easel:')).map((m) => [m.name, m.startTime]);`,
+      );
+      for (const [name, at] of marks) steps.set(name, [...(steps.get(name) ?? []), at]);
+      console.error(`launch ${i + 1}: ${marks.map(([name, at]) => `${name.slice(6)} ${at.toFixed(0)}`).join(', ')}`);
       if (nav[0] !== null) domReady.push(nav[0]);
       if (nav[1] !== null) firstCall.push(nav[1]);
       const count = await driver.script(session, `return document.querySelector('[data-testid="count"]')?.textContent`);
@@ -240,6 +248,9 @@ async function main() {
     rows.push(['gallery first page, 100k indexed: UI start → first tiles on screen', firstTiles, 300]);
     if (domReady.length) rows.push(['⤷ UI start → DOMContentLoaded (bundle loaded and run)', domReady, null]);
     if (firstCall.length) rows.push(['⤷ UI start → first gallery_page request sent', firstCall, null]);
+    const ordered = [...steps].filter(([name]) => name !== 'easel:first-tiles');
+    ordered.sort((a, b) => median(a[1]) - median(b[1]));
+    for (const [name, xs] of ordered) rows.push([`⤷ UI start → mark ${name}`, xs, null]);
     rows.push(['⤷ gallery_page round trip from the window (120 tiles, 100k index)', pageCalls, null]);
   } finally {
     driver.stop();

@@ -50,7 +50,8 @@ describe('App', () => {
   }
 
   async function render(): Promise<void> {
-    app = mount(App, { target: document.body });
+    // as main.ts does when the first page has not arrived within its wait
+    app = mount(App, { target: document.body, props: { firstPage: api.galleryPage({}) } });
     await settle();
   }
 

@@ -1,8 +1,9 @@
 // The gallery's state: the query, the pages loaded so far (only those the grid has asked for), the
 // selection and the focused item. Components read it; only its methods call the api.
 import * as api from '../api';
-import type { Query, Sort, Tile } from '../api';
+import type { GalleryPage, Query, Sort, Tile } from '../api';
 import { dayEndMs, dayStartMs, errorMessage } from './format';
+import { markOnce } from './marks';
 import { clickSelect, emptySelection, type Modifiers, type Selection, targets } from './selection';
 
 /** Items fetched per request. */
@@ -42,6 +43,11 @@ export function toQuery(f: Filters, trashed: boolean): Query {
     trashed,
     sort: f.sort,
   };
+}
+
+/** Asks for page 0 of the gallery as it opens (no filters, newest first), before the UI exists (main.ts). */
+export function askFirstPage(): Promise<GalleryPage> {
+  return api.galleryPage({ ...toQuery(noFilters(), false), limit: PAGE_SIZE, offset: 0 });
 }
 
 export class Gallery {
@@ -86,6 +92,19 @@ export class Gallery {
     await this.#fetch(0, generation, new Map());
   }
 
+  /**
+   * The first load, from page 0 as `askFirstPage` asked for it: shown at once when it has already
+   * arrived (so the first frame has tiles), else taken when it comes, without asking twice.
+   */
+  async open(first: GalleryPage | Promise<GalleryPage>): Promise<void> {
+    const generation = ++this.#generation;
+    if (!(first instanceof Promise)) {
+      this.#accept(0, first, new Map());
+      return;
+    }
+    await this.#fetch(0, generation, new Map(), first);
+  }
+
   /** Re-reads the pages in view after a change (keeps the scroll position and the selection). */
   async refresh(): Promise<void> {
     const generation = ++this.#generation;
@@ -104,22 +123,27 @@ export class Gallery {
     }
   }
 
-  async #fetch(page: number, generation: number, replace?: Map<number, Tile[]>): Promise<void> {
+  async #fetch(page: number, generation: number, replace?: Map<number, Tile[]>, asked?: Promise<GalleryPage>): Promise<void> {
     this.#inFlight.add(page);
     try {
-      const answer = await api.galleryPage({ ...this.query(), limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+      const answer = await (asked ?? api.galleryPage({ ...this.query(), limit: PAGE_SIZE, offset: page * PAGE_SIZE }));
       if (generation !== this.#generation) return;
-      const pages = new Map(replace ?? this.pages);
-      pages.set(page, answer.tiles);
-      this.pages = pages;
-      this.total = answer.total;
-      this.loaded = true;
-      this.error = null;
+      this.#accept(page, answer, replace ?? this.pages);
     } catch (e) {
       if (generation === this.#generation) this.error = errorMessage(e);
     } finally {
       if (generation === this.#generation) this.#inFlight.delete(page);
     }
+  }
+
+  #accept(page: number, answer: GalleryPage, previous: Map<number, Tile[]>): void {
+    markOnce('first-page');
+    const pages = new Map(previous);
+    pages.set(page, answer.tiles);
+    this.pages = pages;
+    this.total = answer.total;
+    this.loaded = true;
+    this.error = null;
   }
 
   click(index: number, mods: Modifiers): void {

@@ -2,7 +2,7 @@ import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as api from '../api';
 import type { Query, Tile } from '../api';
-import { Gallery, noFilters, PAGE_SIZE, toQuery } from './gallery.svelte';
+import { askFirstPage, Gallery, noFilters, PAGE_SIZE, toQuery } from './gallery.svelte';
 
 vi.mock('../api', () => ({
   galleryPage: vi.fn(),
@@ -71,6 +71,32 @@ describe('Gallery', () => {
     await vi.waitFor(() => expect(g.tileAt(99_999)?.id).toBe('id99999'));
     expect(api.galleryPage).toHaveBeenCalledTimes(2);
     expect(vi.mocked(api.galleryPage).mock.calls[1]![0]).toMatchObject({ offset: 833 * PAGE_SIZE, limit: PAGE_SIZE });
+  });
+
+  it('opens on page 0 asked for before mounting: at once when it has arrived, else when it comes, asked once', async () => {
+    serve(500);
+    const asked = askFirstPage();
+    expect(vi.mocked(api.galleryPage).mock.calls[0]![0]).toEqual({ ...toQuery(noFilters(), false), limit: PAGE_SIZE, offset: 0 });
+
+    const arrived = new Gallery();
+    void arrived.open(await asked);
+    // no await: the first render already has the tiles
+    expect(arrived.loaded).toBe(true);
+    expect(arrived.total).toBe(500);
+    expect(arrived.tileAt(PAGE_SIZE - 1)?.id).toBe(`id${PAGE_SIZE - 1}`);
+
+    const pending = new Gallery();
+    const opened = pending.open(askFirstPage());
+    expect(pending.loaded).toBe(false);
+    pending.ensure([0]); // the grid asking for page 0 meanwhile does not ask again
+    await opened;
+    expect(pending.tileAt(0)?.id).toBe('id0');
+    expect(api.galleryPage).toHaveBeenCalledTimes(2);
+
+    vi.mocked(api.galleryPage).mockRejectedValueOnce('the core is gone');
+    const failed = new Gallery();
+    await failed.open(askFirstPage());
+    expect(failed.error).toBe('the core is gone');
   });
 
   it('drops answers to an older query', async () => {
