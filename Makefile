@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev \
 	libxdo-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver gnome-keyring dbus \
-	dbus-x11 libdbus-1-dev chromium file curl
+	dbus-x11 libdbus-1-dev chromium file curl xdotool python3-gi gir1.2-gtk-3.0
 
 # The desktop binary embeds ui/dist (custom protocol) instead of pointing at a dev server.
 APP_FEATURES := --features tauri/custom-protocol

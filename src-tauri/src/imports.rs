@@ -3,12 +3,13 @@
 //! saves them.
 //!
 //! `import_image` takes the file as a raw IPC body (no JSON array of numbers for a 50 MB file) and its
-//! name, percent-encoded, in a header.
+//! name, percent-encoded, in a header. `import_file` takes an absolute path: WebKitGTK hands the page a
+//! file dropped from the file manager as a `file://` URI only, never as its bytes.
 
 use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
 
-use crate::commands::Tile;
+use crate::commands::{Answer, Tile, blocking};
 use crate::media::percent_decode;
 use crate::studio::Studio;
 
@@ -34,4 +35,11 @@ pub async fn import_image(studio: State<'_, Studio>, request: Request<'_>) -> Re
         .await
         .map_err(|e| format!("the task failed: {e}"))?
         .map_err(|e| e.to_string())
+}
+
+/// The file at `path` (absolute, as a file manager's drop names it) as a new library image.
+#[tauri::command]
+pub async fn import_file(studio: State<'_, Studio>, path: String) -> Answer<Tile> {
+    let library = studio.library();
+    blocking(move || library.import_file(std::path::Path::new(&path)).map(|r| Tile::from(&r))).await
 }

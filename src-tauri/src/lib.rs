@@ -115,6 +115,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
             painter::export_mask,
             painter::composite_mask,
             imports::import_image,
+            imports::import_file,
             costs::cost_summary,
         ])
 }

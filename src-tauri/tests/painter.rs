@@ -357,3 +357,36 @@ fn a_dropped_file_is_imported_into_the_library_and_bad_bytes_are_refused() {
     assert!(json.contains("raw bytes"), "{json}");
     assert_eq!(image_files(&rig.library_root), 1);
 }
+
+#[test]
+fn a_file_dropped_from_the_file_manager_is_imported_by_its_path() {
+    let rig = Rig::new();
+    let outside = tempfile::tempdir().unwrap();
+    let file = outside.path().join("pier sketch.png");
+    std::fs::write(&file, png(20, 10, |x, _| [x as u8 * 10, 0, 0])).unwrap();
+    let tile = rig
+        .call("import_file", json!({"path": file.display().to_string()}))
+        .unwrap();
+    assert_eq!((tile["width"].as_u64(), tile["height"].as_u64()), (Some(20), Some(10)));
+    let record = rig.library().get(tile["id"].as_str().unwrap()).unwrap();
+    assert_eq!(record.operation, "import");
+    assert!(record.path.starts_with(&rig.library_root), "{}", record.path.display());
+
+    // a relative path, a missing file, a file that is no image: refused, saying why, nothing written
+    let relative = message(rig.call("import_file", json!({"path": "pier sketch.png"})).unwrap_err());
+    assert!(relative.contains("not an absolute path"), "{relative}");
+    let missing = outside.path().join("gone.png");
+    let gone = message(
+        rig.call("import_file", json!({"path": missing.display().to_string()}))
+            .unwrap_err(),
+    );
+    assert!(gone.contains("gone.png"), "{gone}");
+    let text = outside.path().join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let not_image = message(
+        rig.call("import_file", json!({"path": text.display().to_string()}))
+            .unwrap_err(),
+    );
+    assert!(not_image.contains("not a PNG, JPEG or WebP"), "{not_image}");
+    assert_eq!(image_files(&rig.library_root), 1);
+}

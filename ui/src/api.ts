@@ -2,7 +2,7 @@
 // never `@tauri-apps/api` directly, so every command the UI relies on is listed in one place.
 // Types mirror the DTOs in src-tauri/src/commands.rs.
 import { convertFileSrc, invoke } from '@tauri-apps/api/core';
-import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { listen, TauriEvent, type UnlistenFn } from '@tauri-apps/api/event';
 
 /** Mirrors `easel_studio::commands::AppInfo`. */
 export interface AppInfo {
@@ -453,6 +453,28 @@ export async function importImage(file: File): Promise<Tile> {
   return invoke<Tile>('import_image', bytes, {
     headers: { 'x-easel-name': encodeURIComponent(file.name || 'pasted image') },
   });
+}
+
+/** `import_file`: the file at an absolute path (a file manager's drop) as a new library image. */
+export function importFile(path: string): Promise<Tile> {
+  return invoke<Tile>('import_file', { path });
+}
+
+/** A drag of files from another application over the window: where (CSS pixels in the page), and on
+ * `drop` their absolute paths. Tauri's native drop handler reports these instead of page drag events
+ * (WebKitGTK would give the page only the files' `file://` URIs, never their bytes). */
+export type FileDrag = { kind: 'over'; x: number; y: number } | { kind: 'drop'; x: number; y: number; paths: string[] } | { kind: 'leave' };
+
+export async function onFileDrag(handler: (drag: FileDrag) => void): Promise<UnlistenFn> {
+  type At = { position: { x: number; y: number } };
+  const css = (p: At) => ({ x: p.position.x / (window.devicePixelRatio || 1), y: p.position.y / (window.devicePixelRatio || 1) });
+  const stops = await Promise.all([
+    listen<At>(TauriEvent.DRAG_ENTER, (e) => handler({ kind: 'over', ...css(e.payload) })),
+    listen<At>(TauriEvent.DRAG_OVER, (e) => handler({ kind: 'over', ...css(e.payload) })),
+    listen<At & { paths: string[] }>(TauriEvent.DRAG_DROP, (e) => handler({ kind: 'drop', ...css(e.payload), paths: e.payload.paths })),
+    listen(TauriEvent.DRAG_LEAVE, () => handler({ kind: 'leave' })),
+  ]);
+  return () => stops.forEach((stop) => stop());
 }
 
 // -------------------------------------------------------------------------------------- costs

@@ -25,3 +25,4 @@ describe('droppedLibraryIds', () => {
     expect(droppedLibraryIds(from({ [LIBRARY_DRAG_TYPE]: '../etc/passwd' }))).toEqual([]);
   });
 });
+

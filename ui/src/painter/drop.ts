@@ -1,5 +1,6 @@
 // What a drop onto the reference list carries: library images dragged inside the app (gallery tiles,
-// the detail panel's preview) or an easel image URL; files are read separately (DataTransfer.files).
+// the detail panel's preview) or an easel image URL; files are read separately (DataTransfer.files, or
+// the paths of the desktop window's native file drop: `onFileDrag` in api.ts).
 
 /** The drag data type Easel puts library ids under: one id per line (a gallery drag may carry several). */
 export const LIBRARY_DRAG_TYPE = 'application/x-easel-image';
@@ -34,3 +35,4 @@ export function carryLibraryIds(data: DataTransfer, ids: readonly string[]): voi
   data.effectAllowed = 'copy';
   data.setData(LIBRARY_DRAG_TYPE, ids.join('\n'));
 }
+

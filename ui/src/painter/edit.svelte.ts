@@ -15,8 +15,18 @@ export const MAX_REFERENCES = 15;
 /** The core's per-image cap (`easel::imaging::MAX_INPUT_BYTES`); larger files are not even read. */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 
-/** Imports one file into the library (`importImage` in api.ts): its new library id. */
-export type Importer = (file: File) => Promise<{ id: string }>;
+/** A file to import: its bytes (dropped or pasted in the page), or only its absolute path (what a file
+ * manager's drop gives the page in WebKitGTK: a `file://` URI, see `droppedFilePaths`). */
+export type Incoming = File | { path: string };
+
+/** Imports one file into the library (`importImage` or `importFile` in api.ts): its new library id. */
+export type Importer = (file: Incoming) => Promise<{ id: string }>;
+
+/** The name a file is listed and reported under. */
+export function incomingName(file: Incoming): string {
+  if ('path' in file) return file.path.split('/').pop() || file.path;
+  return file.name || 'pasted image';
+}
 
 /** What importing dropped or pasted files gave: how many were listed, and why the others were not. */
 export interface ImportResult {
@@ -61,19 +71,20 @@ export class EditDraft {
    * lists each as a library reference. A file that is not an image, too big, refused by the core or left
    * over when the list is full is not listed; its reason is in `failed`. `progress` hears each start.
    */
-  async importFiles(files: readonly File[], importer: Importer, progress?: (index: number, total: number) => void): Promise<ImportResult> {
+  async importFiles(files: readonly Incoming[], importer: Importer, progress?: (index: number, total: number) => void): Promise<ImportResult> {
     const result: ImportResult = { added: 0, failed: [] };
     for (const [i, file] of files.entries()) {
-      const name = file.name || 'pasted image';
+      const name = incomingName(file);
       if (this.references.length >= MAX_REFERENCES) {
         result.failed.push(`${name} not added: the list is full (at most ${MAX_REFERENCES}).`);
         continue;
       }
-      if (file.type && !file.type.startsWith('image/')) {
+      // a path is checked by the core (type by content, size before reading)
+      if (!('path' in file) && file.type && !file.type.startsWith('image/')) {
         result.failed.push(`${name} is not an image.`);
         continue;
       }
-      if (file.size > MAX_IMPORT_BYTES) {
+      if (!('path' in file) && file.size > MAX_IMPORT_BYTES) {
         result.failed.push(`${name} is ${(file.size / 1_048_576).toFixed(1)} MB; input images must be under 50 MB.`);
         continue;
       }

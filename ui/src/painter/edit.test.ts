@@ -1,6 +1,6 @@
 // The edit draft: references listed, reordered, removed; dropped or pasted files imported in order.
 import { describe, expect, it } from 'vitest';
-import { EditDraft, MAX_IMPORT_BYTES, MAX_REFERENCES } from './edit.svelte';
+import { EditDraft, type Incoming, incomingName, MAX_IMPORT_BYTES, MAX_REFERENCES } from './edit.svelte';
 
 describe('edit draft', () => {
   it('lists references without duplicates, reorders and removes them', () => {
@@ -21,7 +21,8 @@ describe('edit draft', () => {
     const file = (name: string, type = 'image/png', size = 4) => new File([new Uint8Array(size)], name, { type });
     const imported: string[] = [];
     const slow = new Map([['one.png', 20]]);
-    const importer = async (f: File) => {
+    const importer = async (incoming: Incoming) => {
+      const f = incoming as File;
       // the first file answers last: the order must still be the drop's
       await new Promise((r) => setTimeout(r, slow.get(f.name) ?? 0));
       if (f.name === 'broken.png') throw 'broken.png looks like a PNG but its pixels cannot be read (corrupt or truncated?)';
@@ -45,13 +46,29 @@ describe('edit draft', () => {
     expect(progress).toEqual(['1/6', '3/6', '4/6', '5/6', '6/6']);
   });
 
+  it('imports files known only by their paths (a file manager drop in WebKitGTK), named by their file names', async () => {
+    const draft = new EditDraft();
+    const sent: Incoming[] = [];
+    const importer = async (f: Incoming) => {
+      sent.push(f);
+      if (incomingName(f) === 'notes.txt') throw 'notes.txt is not a PNG, JPEG or WebP image (the formats OpenAI accepts)';
+      return { id: `id-${incomingName(f)}` };
+    };
+    const { added, failed } = await draft.importFiles([{ path: '/home/me/Downloads/pier sketch.png' }, { path: '/tmp/notes.txt' }], importer);
+    expect(added).toBe(1);
+    // no type or size is known for a path: the core checks it
+    expect(sent).toEqual([{ path: '/home/me/Downloads/pier sketch.png' }, { path: '/tmp/notes.txt' }]);
+    expect(draft.references.map((r) => [r.id, r.label])).toEqual([['id-pier sketch.png', 'pier sketch.png']]);
+    expect(failed).toEqual(['notes.txt is not a PNG, JPEG or WebP image (the formats OpenAI accepts)']);
+  });
+
   it('reads no file over the size cap and none once the list is full', async () => {
     const draft = new EditDraft();
     for (let i = 0; i < MAX_REFERENCES - 1; i++) draft.addLibrary(`lib${i}`);
     const big = new File([new Uint8Array(8)], 'huge.png', { type: 'image/png' });
     Object.defineProperty(big, 'size', { value: MAX_IMPORT_BYTES + 1 });
     const calls: string[] = [];
-    const importer = async (f: File) => (calls.push(f.name), { id: f.name });
+    const importer = async (f: Incoming) => (calls.push(incomingName(f)), { id: incomingName(f) });
     const files = ['big', 'last.png', 'over.png'].map((n) => (n === 'big' ? big : new File([new Uint8Array(4)], n, { type: 'image/png' })));
     const { added, failed } = await draft.importFiles(files, importer);
     expect(added).toBe(1);

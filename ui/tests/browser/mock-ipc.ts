@@ -263,6 +263,7 @@ function answer(cmd: string, args: Args): unknown {
     case 'export_mask':
     case 'composite_mask':
     case 'import_image':
+    case 'import_file':
     case 'cost_summary':
       return painterAnswer(cmd, args);
     default:
@@ -409,6 +410,15 @@ mockIPC(
   { shouldMockEvents: true },
 );
 
+/** Files dragged in from another application and dropped at (x, y) in CSS pixels: what Tauri's native
+ * drop handler reports in the desktop window (physical pixels, absolute paths). */
+(window as unknown as { __EASEL_FILE_DROP__: unknown }).__EASEL_FILE_DROP__ = async (paths: string[], x: number, y: number) => {
+  const position = { x: x * window.devicePixelRatio, y: y * window.devicePixelRatio };
+  await emit('tauri://drag-enter', { paths, position });
+  await emit('tauri://drag-over', { position });
+  await emit('tauri://drag-drop', { paths, position });
+};
+
 /** Another process (the CLI, an MCP server) adds an image: the core's change event follows. */
 target.__EASEL_ADD__ = async (prompt: string, tile: Partial<Tile> = {}) => {
   const id = `new${added.length}`;
@@ -487,6 +497,15 @@ function painterAnswer(cmd: string, args: unknown): unknown {
       painterTarget.__EASEL_IMPORTS__.push({ name, bytes: args.length });
       const edge = 64;
       return target.__EASEL_ADD__('', { model: '', width: edge, height: edge, cost_usd: 0 }).then((id) => find(id));
+    }
+    case 'import_file': {
+      // like `Library::import_file`: an absolute path to an image (here: by its extension), else refused
+      const path = String((args as { path?: string }).path ?? '');
+      const name = path.split('/').pop() ?? path;
+      if (!path.startsWith('/')) throw `${path} is not an absolute path`;
+      if (!/\.(png|jpe?g|webp)$/i.test(name)) throw `cannot read image ${path}: not a PNG, JPEG or WebP image`;
+      painterTarget.__EASEL_IMPORTS__.push({ name, bytes: 0 });
+      return target.__EASEL_ADD__('', { model: '', width: 64, height: 64, cost_usd: 0 }).then((id) => find(id));
     }
     case 'cost_summary': {
       const today = new Date();

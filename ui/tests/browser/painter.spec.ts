@@ -539,20 +539,33 @@ test('gallery tiles and the detail preview drag onto the reference list of a mas
   await expect(notes).toHaveCount(0);
   expect((await imports()).map((i) => i.name)).toEqual(['sketch é.png', 'image.png']);
 
+  // files dropped from the file manager reach the page as the native drop's paths: imported by path when
+  // dropped on the list, ignored elsewhere, a file that is not an image refused with its reason
+  const fileDrop = (paths: string[], x: number, y: number) =>
+    page.evaluate(([p, x, y]) => (window as unknown as { __EASEL_FILE_DROP__: (p: string[], x: number, y: number) => Promise<void> }).__EASEL_FILE_DROP__(p as string[], x as number, y as number), [paths, x, y] as const);
+  const zone = (await list.boundingBox())!;
+  await fileDrop(['/home/me/Downloads/elsewhere.png'], 5, 5);
+  await fileDrop(['/home/me/Downloads/pier sketch.png', '/home/me/Downloads/notes.txt'], zone.x + zone.width / 2, zone.y + 10);
+  await expect(refs).toHaveCount(8);
+  await expect(refs.nth(7)).toContainText('pier sketch.png');
+  await expect(refsPanel.getByRole('status').filter({ hasText: 'notes.txt' })).toContainText('not a PNG, JPEG or WebP');
+  expect(await invokesOf(page, 'import_file')).toEqual([{ path: '/home/me/Downloads/pier sketch.png' }, { path: '/home/me/Downloads/notes.txt' }]);
+  expect((await imports()).map((i) => i.name)).toEqual(['sketch é.png', 'image.png', 'pier sketch.png']);
+
   // imported files are ordinary references: reorder one up, remove nothing
   await refs.nth(5).getByRole('button', { name: 'Move 6 up' }).click();
   await expect(refs.nth(4)).toContainText('sketch é.png');
 
   // the edit sends the painted image, then every reference in order, the imported ones by their new ids
   await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('mask-edit')).toContainText('with 7 reference images');
+  await expect(page.getByTestId('mask-edit')).toContainText('with 8 reference images');
   await expect(page.getByTestId('unsent-files')).toHaveCount(0);
   await page.getByTestId('prompt').fill('the same scene, with these');
   await page.getByTestId('prompt').press('Control+Enter');
   await expect(page.getByTestId('queue-tile')).toHaveCount(1);
   const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
   expect(sent).toMatchObject({
-    inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'new0', 'img6', 'new1'],
+    inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'new0', 'img6', 'new1', 'new2'],
     mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png',
   });
   expect(pageErrors).toEqual([]);

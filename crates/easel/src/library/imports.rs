@@ -3,6 +3,7 @@
 //! referenced by id like anything Easel made.
 
 use std::io::Cursor;
+use std::path::Path;
 
 use super::{ImageRecord, Library, files};
 use crate::error::{Error, Result};
@@ -19,7 +20,25 @@ impl Library {
     /// pixels decode completely, so a truncated or corrupt file is refused before anything is written.
     /// The bytes are kept as they are (PNG: metadata chunks added; JPEG/WebP: a sidecar).
     pub fn import_image(&self, name: &str, bytes: impl Into<bytes::Bytes>) -> Result<ImageRecord> {
-        let input = InputImage::from_bytes(name, bytes)?;
+        self.import(InputImage::from_bytes(name, bytes)?, name)
+    }
+
+    /// The file at `path` (a file dropped from the file manager, which the window only knows by its
+    /// path) as a new library image, with the same checks as [`Library::import_image`]; the size cap is
+    /// checked before the file is read. The image records the path it came from.
+    pub fn import_file(&self, path: &Path) -> Result<ImageRecord> {
+        if !path.is_absolute() {
+            return Err(Error::InvalidInput(format!(
+                "{} is not an absolute path",
+                path.display()
+            )));
+        }
+        self.import(InputImage::from_path(path)?, &path.display().to_string())
+    }
+
+    /// `input` decoded completely, then saved; `from` is where it came from (a file name or path).
+    fn import(&self, input: InputImage, from: &str) -> Result<ImageRecord> {
+        let name = input.name.as_str();
         let format = match input.format {
             OutputFormat::Png => image::ImageFormat::Png,
             OutputFormat::Jpeg => image::ImageFormat::Jpeg,
@@ -57,7 +76,7 @@ impl Library {
             session_id: None,
             turn_id: None,
             // where it came from (the field holds paths of images from outside the library)
-            inputs: vec![name.to_string()],
+            inputs: vec![from.to_string()],
             has_mask: false,
             tags: vec![],
         };
@@ -111,5 +130,38 @@ mod tests {
         let corrupt = library.import_image("half.png", truncated).unwrap_err();
         assert!(corrupt.to_string().contains("corrupt"), "{corrupt}");
         assert_eq!(files_under(dir.path()), 1);
+    }
+
+    #[test]
+    fn a_file_is_imported_by_absolute_path_and_bad_paths_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = Library::open(&dir.path().join("library")).unwrap();
+        let outside = dir.path().join("Downloads");
+        std::fs::create_dir(&outside).unwrap();
+        let file = outside.join("pier sketch.png");
+        std::fs::write(&file, png(12, 9)).unwrap();
+
+        let record = library.import_file(&file).unwrap();
+        assert_eq!(
+            (record.operation.as_str(), record.width, record.height),
+            ("import", 12, 9)
+        );
+        assert_ne!(record.path, file, "a copy in the library");
+        assert!(file.exists(), "the dropped file stays where it was");
+        let embedded = crate::metadata::read(&std::fs::read(&record.path).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(embedded.inputs, [file.display().to_string()]);
+
+        let relative = library.import_file(Path::new("Downloads/pier sketch.png")).unwrap_err();
+        assert!(relative.to_string().contains("not an absolute path"), "{relative}");
+        let missing = library.import_file(&outside.join("gone.png")).unwrap_err();
+        assert!(missing.to_string().contains("gone.png"), "{missing}");
+        let text = outside.join("notes.png");
+        std::fs::write(&text, b"not an image").unwrap();
+        let not_image = library.import_file(&text).unwrap_err();
+        assert!(not_image.to_string().contains("not a PNG, JPEG or WebP"), "{not_image}");
+        assert!(matches!(not_image, Error::InvalidInput(_)));
+        assert_eq!(files_under(&dir.path().join("library")), 1);
     }
 }
