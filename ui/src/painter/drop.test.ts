@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { droppedLibraryIds, idFromUrl, LIBRARY_DRAG_TYPE } from './drop';
+import { droppedLibraryIds, idFromUrl, LIBRARY_DRAG_TYPE, nativeDrop } from './drop';
 
 const from = (data: Record<string, string>) => (type: string) => data[type] ?? '';
 
@@ -26,3 +26,10 @@ describe('droppedLibraryIds', () => {
   });
 });
 
+
+describe('nativeDrop', () => {
+  it('sorts a native drop into files by absolute path and library images by their easel URL', () => {
+    const paths = ['/home/me/image/cat.png', 'http://easel.localhost/image/img7', '/tmp/b.png', 'easel://localhost/thumb/img2', '/tmp/b.png', 'relative.png', 'https://example.com/x.png'];
+    expect(nativeDrop(paths)).toEqual({ ids: ['img7', 'img2'], files: ['/home/me/image/cat.png', '/tmp/b.png'] });
+  });
+});

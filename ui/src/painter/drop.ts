@@ -36,3 +36,20 @@ export function carryLibraryIds(data: DataTransfer, ids: readonly string[]): voi
   data.setData(LIBRARY_DRAG_TYPE, ids.join('\n'));
 }
 
+
+/** What the desktop window's native drop reports (`onFileDrag`), sorted: files by absolute path, and library
+ * images by their easel URL (a drag of an image from inside the page may be reported this way too; wry
+ * hands over URIs as if they were paths). Anything else is left out. */
+export function nativeDrop(paths: readonly string[]): { ids: string[]; files: string[] } {
+  const ids: string[] = [];
+  const files: string[] = [];
+  for (const p of paths) {
+    if (p.startsWith('/')) {
+      if (!files.includes(p)) files.push(p);
+    } else if (/^[a-z][a-z0-9+.-]*:/i.test(p)) {
+      const id = idFromUrl(p);
+      if (id && !ids.includes(id)) ids.push(id);
+    }
+  }
+  return { ids, files };
+}

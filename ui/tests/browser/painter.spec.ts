@@ -551,6 +551,10 @@ test('gallery tiles and the detail preview drag onto the reference list of a mas
   await expect(refsPanel.getByRole('status').filter({ hasText: 'notes.txt' })).toContainText('not a PNG, JPEG or WebP');
   expect(await invokesOf(page, 'import_file')).toEqual([{ path: '/home/me/Downloads/pier sketch.png' }, { path: '/home/me/Downloads/notes.txt' }]);
   expect((await imports()).map((i) => i.name)).toEqual(['sketch é.png', 'image.png', 'pier sketch.png']);
+  // an image of the library reported by its easel URL (how wry may report a drag of the detail preview)
+  await fileDrop(['http://easel.localhost/image/img1'], zone.x + zone.width / 2, zone.y + 10);
+  await expect(refs).toHaveCount(9);
+  await expect(refs.nth(8)).toContainText('img1');
 
   // imported files are ordinary references: reorder one up, remove nothing
   await refs.nth(5).getByRole('button', { name: 'Move 6 up' }).click();
@@ -558,14 +562,14 @@ test('gallery tiles and the detail preview drag onto the reference list of a mas
 
   // the edit sends the painted image, then every reference in order, the imported ones by their new ids
   await page.getByRole('navigation').getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('mask-edit')).toContainText('with 8 reference images');
+  await expect(page.getByTestId('mask-edit')).toContainText('with 9 reference images');
   await expect(page.getByTestId('unsent-files')).toHaveCount(0);
   await page.getByTestId('prompt').fill('the same scene, with these');
   await page.getByTestId('prompt').press('Control+Enter');
   await expect(page.getByTestId('queue-tile')).toHaveCount(1);
   const sent = (await invokesOf(page, 'generate'))[0]?.['form'];
   expect(sent).toMatchObject({
-    inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'new0', 'img6', 'new1', 'new2'],
+    inputs: ['img0', 'img2', 'img4', 'img3', 'img5', 'new0', 'img6', 'new1', 'new2', 'img1'],
     mask_path: '/home/me/Pictures/Easel/.easel/masks/img0-1.png',
   });
   expect(pageErrors).toEqual([]);
