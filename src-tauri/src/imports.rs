@@ -3,8 +3,8 @@
 //! saves them.
 //!
 //! `import_image` takes the file as a raw IPC body (no JSON array of numbers for a 50 MB file) and its
-//! name, percent-encoded, in a header. `import_file` takes an absolute path: WebKitGTK hands the page a
-//! file dropped from the file manager as a `file://` URI only, never as its bytes.
+//! name, percent-encoded, in a header. `import_file` takes an absolute path: a file dropped from another
+//! application reaches the UI only as a path (Tauri's native drop event), never as its bytes.
 
 use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
@@ -18,7 +18,7 @@ pub const NAME_HEADER: &str = "x-easel-name";
 
 /// The raw body (a PNG, JPEG or WebP file's bytes) as a new library image (operation `import`).
 #[tauri::command]
-pub async fn import_image(studio: State<'_, Studio>, request: Request<'_>) -> Result<Tile, String> {
+pub async fn import_image(studio: State<'_, Studio>, request: Request<'_>) -> Answer<Tile> {
     let InvokeBody::Raw(data) = request.body() else {
         return Err("an imported image must be sent as its file's raw bytes, not JSON".into());
     };
@@ -31,10 +31,7 @@ pub async fn import_image(studio: State<'_, Studio>, request: Request<'_>) -> Re
         .unwrap_or_else(|| "the image".into());
     let bytes = data.clone();
     let library = studio.library();
-    tauri::async_runtime::spawn_blocking(move || library.import_image(&name, bytes).map(|r| Tile::from(&r)))
-        .await
-        .map_err(|e| format!("the task failed: {e}"))?
-        .map_err(|e| e.to_string())
+    blocking(move || library.import_image(&name, bytes).map(|r| Tile::from(&r))).await
 }
 
 /// The file at `path` (absolute, as a file manager's drop names it) as a new library image.

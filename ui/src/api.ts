@@ -462,12 +462,15 @@ export function importFile(path: string): Promise<Tile> {
 
 /** A drag of files from another application over the window: where (CSS pixels in the page), and on
  * `drop` their absolute paths. Tauri's native drop handler reports these instead of page drag events
- * (WebKitGTK would give the page only the files' `file://` URIs, never their bytes). */
+ * (without it, WebKitGTK gives the page neither the files' bytes nor their paths). */
 export type FileDrag = { kind: 'over'; x: number; y: number } | { kind: 'drop'; x: number; y: number; paths: string[] } | { kind: 'leave' };
 
 export async function onFileDrag(handler: (drag: FileDrag) => void): Promise<UnlistenFn> {
   type At = { position: { x: number; y: number } };
-  const css = (p: At) => ({ x: p.position.x / (window.devicePixelRatio || 1), y: p.position.y / (window.devicePixelRatio || 1) });
+  const css = ({ position }: At) => {
+    const scale = window.devicePixelRatio || 1;
+    return { x: position.x / scale, y: position.y / scale };
+  };
   const stops = await Promise.all([
     listen<At>(TauriEvent.DRAG_ENTER, (e) => handler({ kind: 'over', ...css(e.payload) })),
     listen<At>(TauriEvent.DRAG_OVER, (e) => handler({ kind: 'over', ...css(e.payload) })),

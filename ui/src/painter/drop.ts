@@ -36,7 +36,6 @@ export function carryLibraryIds(data: DataTransfer, ids: readonly string[]): voi
   data.setData(LIBRARY_DRAG_TYPE, ids.join('\n'));
 }
 
-
 /** What the desktop window's native drop reports (`onFileDrag`), sorted: files by absolute path, and library
  * images by their easel URL (a drag of an image from inside the page may be reported this way too; wry
  * hands over URIs as if they were paths). Anything else is left out. */

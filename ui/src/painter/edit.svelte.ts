@@ -4,7 +4,7 @@
 
 export interface Reference {
   key: string;
-  kind: 'library';
+  /** Library id. */
   id: string;
   label: string;
 }
@@ -15,8 +15,8 @@ export const MAX_REFERENCES = 15;
 /** The core's per-image cap (`easel::imaging::MAX_INPUT_BYTES`); larger files are not even read. */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 
-/** A file to import: its bytes (dropped or pasted in the page), or only its absolute path (what a file
- * manager's drop gives the page in WebKitGTK: a `file://` URI, see `droppedFilePaths`). */
+/** A file to import: its bytes (dropped or pasted in the page), or only its absolute path (a file dropped
+ * from another application, as the desktop window's native drop reports it: `onFileDrag` in api.ts). */
 export type Incoming = File | { path: string };
 
 /** Imports one file into the library (`importImage` or `importFile` in api.ts): its new library id. */
@@ -61,8 +61,8 @@ export class EditDraft {
   /** Adds a library image unless it is already listed; false when the list is full or it is a duplicate. */
   addLibrary(id: string, label = id): boolean {
     if (this.references.length >= MAX_REFERENCES) return false;
-    if (this.references.some((r) => r.kind === 'library' && r.id === id)) return false;
-    this.references.push({ key: nextKey(), kind: 'library', id, label });
+    if (this.references.some((r) => r.id === id)) return false;
+    this.references.push({ key: nextKey(), id, label });
     return true;
   }
 
@@ -120,7 +120,6 @@ export class EditDraft {
     return this.references.map((r) => r.id);
   }
 }
-
 
 /** The one draft the painter fills and the generate panel will send. */
 export const editDraft = new EditDraft();
