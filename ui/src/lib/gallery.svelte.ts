@@ -2,12 +2,16 @@
 // selection and the focused item. Components read it; only its methods call the api.
 import * as api from '../api';
 import type { GalleryPage, Query, Sort, Tile } from '../api';
+import { debounce } from './debounce';
 import { dayEndMs, dayStartMs, errorMessage } from './format';
 import { markOnce } from './marks';
 import { clickSelect, emptySelection, type Modifiers, type Selection, targets } from './selection';
 
 /** Items fetched per request. */
 export const PAGE_SIZE = 120;
+
+/** Quiet time after typing in the search box before the gallery reloads. */
+export const SEARCH_DELAY_MS = 150;
 
 export interface Filters {
   text: string;
@@ -83,8 +87,12 @@ export class Gallery {
     return toQuery(this.filters, this.trashed);
   }
 
-  /** Starts over for the current filters (page 0 and the total). */
+  /** `reload`, once the filters have stopped changing for a moment (typing in the search box). */
+  readonly reloadSoon = debounce(() => void this.reload(), SEARCH_DELAY_MS);
+
+  /** Starts over for the current filters (page 0 and the total); a `reloadSoon` still pending is moot. */
   async reload(): Promise<void> {
+    this.reloadSoon.cancel();
     const generation = ++this.#generation;
     this.#inFlight.clear();
     this.selection = emptySelection();

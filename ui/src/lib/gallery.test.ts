@@ -2,7 +2,7 @@ import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as api from '../api';
 import type { Query, Tile } from '../api';
-import { askFirstPage, Gallery, noFilters, PAGE_SIZE, toQuery } from './gallery.svelte';
+import { askFirstPage, Gallery, noFilters, PAGE_SIZE, SEARCH_DELAY_MS, toQuery } from './gallery.svelte';
 
 vi.mock('../api', () => ({
   galleryPage: vi.fn(),
@@ -97,6 +97,34 @@ describe('Gallery', () => {
     const failed = new Gallery();
     await failed.open(askFirstPage());
     expect(failed.error).toBe('the core is gone');
+  });
+
+  it('a reload makes a pending search reload moot: it cannot undo the focus set after a view switch', async () => {
+    vi.useFakeTimers();
+    try {
+      serve(10);
+      const g = new Gallery();
+      await g.reload();
+      g.filters = { ...g.filters, text: '' };
+      g.reloadSoon(); // the search box was just cleared…
+      g.trashed = true; // …and the view switched to the trash before the typing settled
+      await g.reload();
+      g.click(3, {});
+      await vi.advanceTimersByTimeAsync(SEARCH_DELAY_MS * 2);
+      expect(g.focus).toBe(3);
+      expect(g.selection.ids).toEqual(new Set(['id3']));
+      expect(api.galleryPage).toHaveBeenCalledTimes(2);
+
+      // on its own, it reloads once the typing has stopped
+      g.filters = { ...g.filters, text: 'fox' };
+      g.reloadSoon();
+      g.reloadSoon();
+      await vi.advanceTimersByTimeAsync(SEARCH_DELAY_MS * 2);
+      expect(api.galleryPage).toHaveBeenCalledTimes(3);
+      expect(vi.mocked(api.galleryPage).mock.calls[2]![0]).toMatchObject({ text: 'fox', trashed: true });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('drops answers to an older query', async () => {
