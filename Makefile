@@ -21,7 +21,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev librsvg2-dev \
 	libxdo-dev libayatana-appindicator3-dev xvfb xauth webkit2gtk-driver gnome-keyring dbus \
-	dbus-x11 libdbus-1-dev chromium file curl xdotool python3-gi gir1.2-gtk-3.0
+	dbus-x11 libdbus-1-dev chromium file curl xdotool python3-gi gir1.2-gtk-3.0 \
+	cmake nasm
 
 # The desktop binary embeds ui/dist (custom protocol) instead of pointing at a dev server.
 APP_FEATURES := --features tauri/custom-protocol
@@ -69,7 +70,7 @@ setup-apt:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-setup-rust:
+setup-rust: setup-apt
 	@command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
 	@if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then \
 	  rustup component add rustfmt clippy; \
