@@ -382,6 +382,8 @@ pub async fn execute(
         kind,
         preview,
     } = prepared;
+    // The heap keeps image buffers for the next job; it gives them back once jobs stop (`memory`).
+    let busy = crate::memory::IdleRelease::begin();
     let params = work.call.params().clone();
     let prompt = work.call.prompt().to_string();
     library.update_job(&job.id, JobState::Running, None, None)?;
@@ -463,7 +465,8 @@ pub async fn execute(
                 {
                     tracing::warn!("thumbnail of {id} not cached: {e}");
                 }
-                crate::thumbs::generate_many(&cache, &items, THUMB_EDGE)
+                crate::thumbs::generate_many(&cache, &items, THUMB_EDGE);
+                drop(busy);
             });
             Ok(Outcome {
                 job: library.get_job(&job.id)?,
