@@ -260,6 +260,8 @@ fn bulk_load(root: &Path, words: &[&str], rng: &mut fastrand::Rng) -> (i64, i64)
 }
 
 fn main() {
+    // The allocator settings of the binaries that make thumbnails and previews (`easel mcp`, the app).
+    easel::memory::tune();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("library");
     let words: Vec<&str> = WORDS.split_whitespace().collect();
@@ -642,9 +644,9 @@ fn median(mut f: impl FnMut() -> Duration) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// Single-core timing splits of `thumbs::thumbnail` and `thumbs::preview`: PNG decode, resize, JPEG encode.
+/// Single-core timing splits of `thumbs::thumbnail` and `thumbs::preview`: PNG decode, resize, JPEG encode
+/// (libjpeg-turbo, 4:2:0, as `thumbs` calls it).
 fn image_splits(pngs: &[Vec<u8>]) {
-    use image::ImageEncoder as _;
     let src = &pngs[0];
     let decode = median(|| time(|| image::load_from_memory(src).unwrap()).1);
     let thumb = median(|| time(|| easel::thumbs::thumbnail(src, easel::thumbs::THUMB_EDGE).unwrap()).1);
@@ -652,11 +654,15 @@ fn image_splits(pngs: &[Vec<u8>]) {
     let rgb = image::load_from_memory(src).unwrap().into_rgb8();
     let small = image::imageops::thumbnail(&rgb, 384, 384);
     let encode = |img: &image::RgbImage, q: u8| {
-        let mut out = Vec::new();
         let t = Instant::now();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q)
-            .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
-            .unwrap();
+        let image = turbojpeg::Image {
+            pixels: img.as_raw().as_slice(),
+            width: img.width() as usize,
+            pitch: img.width() as usize * 3,
+            height: img.height() as usize,
+            format: turbojpeg::PixelFormat::RGB,
+        };
+        let out = turbojpeg::compress(image, i32::from(q), turbojpeg::Subsamp::Sub2x2).unwrap();
         (t.elapsed(), out.len())
     };
     let enc384 = median(|| encode(&small, 80).0);
