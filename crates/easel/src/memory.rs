@@ -40,8 +40,9 @@ pub fn tune() {
 /// Counts the pieces of image work begun; a release is due only if none began since it was scheduled.
 static BEGUN: AtomicU64 = AtomicU64::new(0);
 
-/// Held while a piece of image work (a job) runs. When the last one is dropped and no other begins within
-/// [`IDLE_RELEASE`], the heap's free memory goes back to the system.
+/// Held while a piece of image work (a job) runs. When one is dropped, the heap's free memory goes back to
+/// the system after [`IDLE_RELEASE`] unless a newer piece began meanwhile (an older one still running does
+/// not hold it back: the trim only returns memory that is free, which costs that job a few page faults).
 #[must_use = "the release is scheduled when the guard is dropped"]
 pub struct IdleRelease(u64);
 

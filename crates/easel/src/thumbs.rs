@@ -357,17 +357,16 @@ fn into_rgb(pixels: Pixels) -> Vec<u8> {
 /// (built from source, `require-simd`): ~4× faster than `jpeg-encoder`'s AVX2 path on these images, whose
 /// Huffman coding is scalar, and ~15% smaller at the same quality (BENCHMARKS.md).
 fn jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, ThumbError> {
-    let failed = |e: turbojpeg::Error| ThumbError::Encode {
+    let failed = |source: Box<dyn std::error::Error + Send + Sync>| ThumbError::Encode {
         format: OutputFormat::Jpeg,
-        source: e.into(),
+        source,
     };
     let (width, height) = (width as usize, height as usize);
     // The crate panics on a buffer shorter than the size says.
     if rgb.len() != width * height * 3 {
-        return Err(ThumbError::Encode {
-            format: OutputFormat::Jpeg,
-            source: format!("{} bytes are not {width}×{height} RGB", rgb.len()).into(),
-        });
+        return Err(failed(
+            format!("{} bytes are not {width}×{height} RGB", rgb.len()).into(),
+        ));
     }
     let image = turbojpeg::Image {
         pixels: rgb,
@@ -376,15 +375,16 @@ fn jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, Thu
         height,
         format: turbojpeg::PixelFormat::RGB,
     };
-    let mut compressor = turbojpeg::Compressor::new().map_err(failed)?;
-    compressor.set_quality(i32::from(quality)).map_err(failed)?;
+    let turbo = |e: turbojpeg::Error| failed(e.into());
+    let mut compressor = turbojpeg::Compressor::new().map_err(turbo)?;
+    compressor.set_quality(i32::from(quality)).map_err(turbo)?;
     let subsamp = if quality < 90 {
         turbojpeg::Subsamp::Sub2x2
     } else {
         turbojpeg::Subsamp::None
     };
-    compressor.set_subsamp(subsamp).map_err(failed)?;
-    compressor.compress_to_vec(image).map_err(failed)
+    compressor.set_subsamp(subsamp).map_err(turbo)?;
+    compressor.compress_to_vec(image).map_err(turbo)
 }
 
 /// The best preview quality predicted to fit with 10% to spare: 8 evenly spaced 16-row bands are encoded

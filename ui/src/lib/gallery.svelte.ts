@@ -49,9 +49,14 @@ export function toQuery(f: Filters, trashed: boolean): Query {
   };
 }
 
+/** Page `page` of the results of `query`. */
+function askPage(query: Query, page: number): Promise<GalleryPage> {
+  return api.galleryPage({ ...query, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+}
+
 /** Asks for page 0 of the gallery as it opens (no filters, newest first), before the UI exists (main.ts). */
 export function askFirstPage(): Promise<GalleryPage> {
-  return api.galleryPage({ ...toQuery(noFilters(), false), limit: PAGE_SIZE, offset: 0 });
+  return askPage(toQuery(noFilters(), false), 0);
 }
 
 export class Gallery {
@@ -134,7 +139,7 @@ export class Gallery {
   async #fetch(page: number, generation: number, replace?: Map<number, Tile[]>, asked?: Promise<GalleryPage>): Promise<void> {
     this.#inFlight.add(page);
     try {
-      const answer = await (asked ?? api.galleryPage({ ...this.query(), limit: PAGE_SIZE, offset: page * PAGE_SIZE }));
+      const answer = await (asked ?? askPage(this.query(), page));
       if (generation !== this.#generation) return;
       this.#accept(page, answer, replace ?? this.pages);
     } catch (e) {
