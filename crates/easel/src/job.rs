@@ -421,10 +421,11 @@ pub async fn execute(
         }
     };
     library.update_job(&job.id, JobState::Saving, None, None)?;
-    // The first image's preview and thumbnail from one decode, on another core while the files are saved.
+    // The first image's preview on other cores while the files are saved; its decoded pixels give the
+    // thumbnail afterwards, off the result's path.
     let preview_task = generated.images.first().filter(|_| preview).map(|first| {
         let bytes = first.bytes.clone();
-        tokio::task::spawn_blocking(move || crate::thumbs::preview_and_thumbnail(&bytes, crate::thumbs::THUMB_EDGE))
+        tokio::task::spawn_blocking(move || crate::thumbs::preview_and_decoded(&bytes))
     });
     let saved = save(
         library,
@@ -437,9 +438,9 @@ pub async fn execute(
         generated.clone(),
     )
     .await;
-    let (preview, thumb) = match preview_task {
+    let (preview, decoded) = match preview_task {
         Some(task) => match task.await.ok().and_then(|p| p.ok()) {
-            Some((preview, thumb)) => (Some(preview), Some(thumb)),
+            Some((preview, decoded)) => (Some(preview), decoded),
             None => (None, None),
         },
         None => (None, None),
@@ -448,20 +449,22 @@ pub async fn execute(
         Ok((images, turn)) => {
             let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
             library.finish_job(&job.id, &ids, turn.as_ref().map(|t| t.id.as_str()))?;
-            // Thumbnails in the background (both cores): the first one is made already when there is a
-            // preview; the gallery also makes them on demand.
-            let made = usize::from(thumb.is_some());
+            // Thumbnails in the background (both cores): the first one from the preview's decoded pixels
+            // when there are some; the gallery also makes them on demand.
+            let made = usize::from(decoded.is_some());
             let items: Vec<(String, std::path::PathBuf)> = images
                 .iter()
                 .skip(made)
                 .map(|i| (i.id.clone(), i.path.clone()))
                 .collect();
-            let first = thumb.zip(images.first().map(|i| i.id.clone()));
+            let first = decoded.zip(images.first().map(|i| i.id.clone()));
             let cache = library.thumbs_dir();
             tokio::task::spawn_blocking(move || {
                 use crate::thumbs::THUMB_EDGE;
-                if let Some((thumb, id)) = first
-                    && let Err(e) = crate::thumbs::store(&cache, &id, THUMB_EDGE, &thumb)
+                if let Some((decoded, id)) = first
+                    && let Err(e) = decoded
+                        .thumbnail(THUMB_EDGE)
+                        .and_then(|thumb| crate::thumbs::store(&cache, &id, THUMB_EDGE, &thumb))
                 {
                     tracing::warn!("thumbnail of {id} not cached: {e}");
                 }

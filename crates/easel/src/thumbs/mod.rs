@@ -21,6 +21,9 @@ use rayon::prelude::*;
 
 use crate::models::OutputFormat;
 
+mod jpeg;
+mod streamed;
+
 /// Long edge of gallery thumbnails.
 pub const THUMB_EDGE: u32 = 384;
 /// Long edge of MCP previews (what vision models take without downscaling).
@@ -90,18 +93,25 @@ pub fn thumbnail(src: &[u8], max_edge: u32) -> Result<Thumb, ThumbError> {
     thumbnail_of(&decode(src)?, max_edge)
 }
 
-/// The MCP [`preview`] and the gallery [`thumbnail`] of `src` from one decode: what a new image needs,
-/// at the cost of one (the decode is most of either).
-pub fn preview_and_thumbnail(src: &[u8], max_edge: u32) -> Result<(Thumb, Thumb), ThumbError> {
-    if max_edge == 0 {
-        return Err(ThumbError::ZeroEdge);
+/// The MCP [`preview`] of `src`, and its decoded pixels when decoding was needed: a new image's gallery
+/// thumbnail comes from them ([`Decoded::thumbnail`]) after the preview has gone out, without a second
+/// decode (the decode is most of either).
+pub fn preview_and_decoded(src: &[u8]) -> Result<(Thumb, Option<Decoded>), ThumbError> {
+    let (preview, pixels) = preview_keeping_pixels(src)?;
+    Ok((preview, pixels.map(Decoded)))
+}
+
+/// Pixels decoded for a preview ([`preview_and_decoded`]).
+pub struct Decoded(Pixels);
+
+impl Decoded {
+    /// The same as [`thumbnail`] of the source.
+    pub fn thumbnail(&self, max_edge: u32) -> Result<Thumb, ThumbError> {
+        if max_edge == 0 {
+            return Err(ThumbError::ZeroEdge);
+        }
+        thumbnail_of(&self.0, max_edge)
     }
-    if let Some(same) = jpeg_within_limits(src) {
-        return Ok((same, thumbnail(src, max_edge)?));
-    }
-    let pixels = decode(src)?;
-    let thumb = thumbnail_of(&pixels, max_edge)?;
-    Ok((preview_of(pixels)?, thumb))
 }
 
 fn thumbnail_of(pixels: &Pixels, max_edge: u32) -> Result<Thumb, ThumbError> {
@@ -117,12 +127,8 @@ fn thumbnail_of(pixels: &Pixels, max_edge: u32) -> Result<Thumb, ThumbError> {
             })?;
         (out, OutputFormat::Webp)
     } else {
-        let rgb: Cow<[u8]> = match small {
-            Cow::Owned(p) => Cow::Owned(into_rgb(p)),
-            Cow::Borrowed(p) if p.channels == 3 => Cow::Borrowed(&p.buf),
-            Cow::Borrowed(p) => Cow::Owned(into_rgb(p.clone())),
-        };
-        (jpeg(&rgb, width, height, THUMB_QUALITY)?, OutputFormat::Jpeg)
+        let rgb = rgb_of(small);
+        (jpeg::encode(&rgb, width, height, THUMB_QUALITY)?, OutputFormat::Jpeg)
     };
     Ok(Thumb {
         bytes,
@@ -137,19 +143,43 @@ fn thumbnail_of(pixels: &Pixels, max_edge: u32) -> Result<Thumb, ThumbError> {
 /// returned as is (checked by header, not decoded). Otherwise the quality steps down from 85 (starting at
 /// the step that a sample of the image predicts will fit) and, below the last step, the size shrinks by ¾.
 pub fn preview(src: &[u8]) -> Result<Thumb, ThumbError> {
-    if let Some(same) = jpeg_within_limits(src) {
-        return Ok(same);
-    }
-    preview_of(decode(src)?)
+    Ok(preview_keeping_pixels(src)?.0)
 }
 
-fn preview_of(pixels: Pixels) -> Result<Thumb, ThumbError> {
+/// [`preview`], and the pixels when it decoded them. A PNG that needs no resizing is encoded at the first
+/// quality while it is decoded (`streamed`); when that is over budget, or for other sources, the quality
+/// steps down from a prediction on the whole image.
+fn preview_keeping_pixels(src: &[u8]) -> Result<(Thumb, Option<Pixels>), ThumbError> {
+    if let Some(same) = jpeg_within_limits(src) {
+        return Ok((same, None));
+    }
+    let (pixels, qualities) = match streamed::preview(src, PREVIEW_QUALITIES[0])? {
+        Some(streamed::Encoded { jpeg, pixels }) if jpeg.len() <= PREVIEW_MAX_BYTES => {
+            let (width, height) = (pixels.width, pixels.height);
+            let format = OutputFormat::Jpeg;
+            let thumb = Thumb {
+                bytes: jpeg,
+                format,
+                width,
+                height,
+            };
+            return Ok((thumb, Some(pixels)));
+        }
+        Some(over_budget) => (over_budget.pixels, &PREVIEW_QUALITIES[1..]),
+        None => (decode(src)?, &PREVIEW_QUALITIES[..]),
+    };
+    Ok((preview_of(&pixels, qualities)?, Some(pixels)))
+}
+
+/// The preview of `pixels`, trying `qualities` (a tail of [`PREVIEW_QUALITIES`]) at full size.
+fn preview_of(pixels: &Pixels, qualities: &[u8]) -> Result<Thumb, ThumbError> {
     let (mut width, mut height) = fit(pixels.width, pixels.height, PREVIEW_EDGE);
-    let mut rgb = into_rgb(resize(pixels, width, height)?);
+    let mut rgb = rgb_of(resized(pixels, width, height)?);
+    let mut qualities = qualities;
     loop {
         let first = first_quality(&rgb, width, height)?;
-        for &quality in PREVIEW_QUALITIES.iter().filter(|&&q| q <= first) {
-            let bytes = jpeg(&rgb, width, height, quality)?;
+        for &quality in qualities.iter().filter(|&&q| q <= first) {
+            let bytes = jpeg::encode(&rgb, width, height, quality)?;
             if bytes.len() <= PREVIEW_MAX_BYTES {
                 let format = OutputFormat::Jpeg;
                 return Ok(Thumb {
@@ -166,14 +196,15 @@ fn preview_of(pixels: Pixels) -> Result<Thumb, ThumbError> {
         }
         let shrunk = fit(width, height, width.max(height) * 3 / 4);
         let three = Pixels {
-            buf: rgb,
+            buf: rgb.into_owned(),
             width,
             height,
             channels: 3,
             transparent: false,
         };
-        rgb = resize(three, shrunk.0, shrunk.1)?.buf;
+        rgb = Cow::Owned(resize(three, shrunk.0, shrunk.1)?.buf);
         (width, height) = shrunk;
+        qualities = &PREVIEW_QUALITIES;
     }
 }
 
@@ -278,11 +309,7 @@ fn decode(src: &[u8]) -> Result<Pixels, ThumbError> {
         other if other.color().has_alpha() => (other.into_rgba8().into_raw(), 4),
         other => (other.into_rgb8().into_raw(), 3),
     };
-    // Branch-free AND of the alpha bytes in blocks, so the scan vectorises.
-    let transparent = channels == 4
-        && buf
-            .chunks(4 * 64)
-            .any(|block| block.iter().skip(3).step_by(4).fold(255, |all, &a| all & a) != 255);
+    let transparent = channels == 4 && has_transparency(&buf);
     Ok(Pixels {
         buf,
         width,
@@ -337,54 +364,34 @@ fn resized(pixels: &Pixels, width: u32, height: u32) -> Result<Cow<'_, Pixels>, 
     }))
 }
 
-/// RGB bytes, in place: alpha is dropped, or blended onto white when the image is transparent.
-fn into_rgb(pixels: Pixels) -> Vec<u8> {
-    let mut buf = pixels.buf;
-    if pixels.channels == 3 {
-        return buf;
+/// The RGB bytes of `pixels`: alpha is dropped, or blended onto white when the image is transparent.
+fn rgb_of(pixels: Cow<'_, Pixels>) -> Cow<'_, [u8]> {
+    match pixels {
+        Cow::Borrowed(p) if p.channels == 3 => Cow::Borrowed(&p.buf),
+        Cow::Owned(p) if p.channels == 3 => Cow::Owned(p.buf),
+        p => {
+            let mut rgb = vec![0; p.buf.len() / 4 * 3];
+            rgba_over_white(&p.buf, &mut rgb);
+            Cow::Owned(rgb)
+        }
     }
-    let count = buf.len() / 4;
-    for i in 0..count {
-        let [r, g, b, a] = [buf[4 * i], buf[4 * i + 1], buf[4 * i + 2], buf[4 * i + 3]].map(u32::from);
-        let over_white = |c: u32| ((c * a + 255 * (255 - a) + 127) / 255) as u8;
-        buf[3 * i..3 * i + 3].copy_from_slice(&[over_white(r), over_white(g), over_white(b)]);
-    }
-    buf.truncate(3 * count);
-    buf
 }
 
-/// Baseline JPEG of 8-bit RGB (4:2:0 below quality 90, 4:4:4 from 90), with libjpeg-turbo's SIMD code
-/// (built from source, `require-simd`): ~4× faster than `jpeg-encoder`'s AVX2 path on these images, whose
-/// Huffman coding is scalar, and ~15% smaller at the same quality (BENCHMARKS.md).
-fn jpeg(rgb: &[u8], width: u32, height: u32, quality: u8) -> Result<Vec<u8>, ThumbError> {
-    let failed = |source: Box<dyn std::error::Error + Send + Sync>| ThumbError::Encode {
-        format: OutputFormat::Jpeg,
-        source,
-    };
-    let (width, height) = (width as usize, height as usize);
-    // The crate panics on a buffer shorter than the size says.
-    if rgb.len() != width * height * 3 {
-        return Err(failed(
-            format!("{} bytes are not {width}×{height} RGB", rgb.len()).into(),
-        ));
+/// RGBA pixels blended onto white into `rgb` (¾ of `rgba`'s length).
+fn rgba_over_white(rgba: &[u8], rgb: &mut [u8]) {
+    for (from, to) in rgba.chunks_exact(4).zip(rgb.chunks_exact_mut(3)) {
+        let a = u32::from(from[3]);
+        for (c, out) in from[..3].iter().zip(to) {
+            *out = ((u32::from(*c) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
     }
-    let image = turbojpeg::Image {
-        pixels: rgb,
-        width,
-        pitch: width * 3,
-        height,
-        format: turbojpeg::PixelFormat::RGB,
-    };
-    let turbo = |e: turbojpeg::Error| failed(e.into());
-    let mut compressor = turbojpeg::Compressor::new().map_err(turbo)?;
-    compressor.set_quality(i32::from(quality)).map_err(turbo)?;
-    let subsamp = if quality < 90 {
-        turbojpeg::Subsamp::Sub2x2
-    } else {
-        turbojpeg::Subsamp::None
-    };
-    compressor.set_subsamp(subsamp).map_err(turbo)?;
-    compressor.compress_to_vec(image).map_err(turbo)
+}
+
+/// Some alpha byte of these RGBA pixels is below 255.
+fn has_transparency(rgba: &[u8]) -> bool {
+    // Branch-free AND of the alpha bytes in blocks, so the scan vectorises.
+    rgba.chunks(4 * 64)
+        .any(|block| block.iter().skip(3).step_by(4).fold(255, |all, &a| all & a) != 255)
 }
 
 /// The best preview quality predicted to fit with 10% to spare: 8 evenly spaced 16-row bands are encoded
@@ -408,7 +415,7 @@ fn first_quality(rgb: &[u8], width: u32, height: u32) -> Result<u8, ThumbError> 
         .collect();
     let scale = rows as f64 / (BANDS * BAND_ROWS) as f64;
     for quality in PREVIEW_QUALITIES {
-        let size = jpeg(&sample, width, (BANDS * BAND_ROWS) as u32, quality)?.len();
+        let size = jpeg::encode(&sample, width, (BANDS * BAND_ROWS) as u32, quality)?.len();
         if size as f64 * scale <= 0.9 * PREVIEW_MAX_BYTES as f64 {
             return Ok(quality);
         }
@@ -559,17 +566,71 @@ mod tests {
         for source in [
             encoded(&pixels(1024, 1024, 30, false), ImageFormat::Png),
             encoded(&pixels(300, 200, 0, true), ImageFormat::Png),
-            encoded(&pixels(200, 150, 10, false), ImageFormat::Jpeg),
+            encoded(&pixels(2000, 300, 10, false), ImageFormat::Png),
+            encoded(&pixels(200, 150, 10, false), ImageFormat::WebP),
         ] {
-            let (preview_once, thumb_once) = preview_and_thumbnail(&source, THUMB_EDGE).unwrap();
+            let (preview_once, decoded) = preview_and_decoded(&source).unwrap();
             assert_eq!(preview_once, preview(&source).unwrap());
-            assert_eq!(thumb_once, thumbnail(&source, THUMB_EDGE).unwrap());
+            let decoded = decoded.expect("decoded");
+            assert_eq!(
+                decoded.thumbnail(THUMB_EDGE).unwrap(),
+                thumbnail(&source, THUMB_EDGE).unwrap()
+            );
+            assert!(matches!(decoded.thumbnail(0), Err(ThumbError::ZeroEdge)));
         }
-        assert!(matches!(
-            preview_and_thumbnail(b"nope", 64),
-            Err(ThumbError::NotAnImage)
-        ));
-        assert!(matches!(preview_and_thumbnail(b"nope", 0), Err(ThumbError::ZeroEdge)));
+        let small_jpeg = encoded(&pixels(200, 150, 10, false), ImageFormat::Jpeg);
+        let (same, decoded) = preview_and_decoded(&small_jpeg).unwrap();
+        assert!(
+            same.bytes == small_jpeg && decoded.is_none(),
+            "a JPEG within limits is not decoded"
+        );
+        assert!(matches!(preview_and_decoded(b"nope"), Err(ThumbError::NotAnImage)));
+    }
+
+    /// PNGs that the streamed path takes (8-bit RGB/RGBA within the preview edge) give the same preview
+    /// and pixels as the whole-image path; the others are left to it.
+    #[test]
+    fn streamed_previews_match_the_whole_image_path() {
+        let cases = [
+            (pixels(1024, 1024, 30, false), true),
+            (pixels(333, 97, 5, true), true),
+            (pixels(1568, 20, 5, false), true),
+            (pixels(1569, 20, 5, false), false),
+            (DynamicImage::ImageLuma8(pixels(64, 64, 5, false).to_luma8()), false),
+            (DynamicImage::ImageRgb16(pixels(64, 64, 5, false).to_rgb16()), false),
+        ];
+        for (image, streams) in cases {
+            let png = encoded(&image, ImageFormat::Png);
+            let streamed = streamed::preview(&png, PREVIEW_QUALITIES[0]).unwrap();
+            assert_eq!(
+                streamed.is_some(),
+                streams,
+                "{:?} {}×{}",
+                image.color(),
+                image.width(),
+                image.height()
+            );
+            let Some(streamed) = streamed else { continue };
+            let whole = decode(&png).unwrap();
+            assert_eq!(streamed.pixels.buf, whole.buf);
+            assert_eq!(streamed.pixels.transparent, whole.transparent);
+            let rgb = rgb_of(Cow::Borrowed(&whole));
+            let expected = jpeg::encode(&rgb, whole.width, whole.height, PREVIEW_QUALITIES[0]).unwrap();
+            assert_eq!(streamed.jpeg, expected);
+        }
+        // Damage anywhere in the data is an error from either thread, never a panic or a partial preview.
+        let png = encoded(&pixels(256, 256, 30, false), ImageFormat::Png);
+        for cut in [60, png.len() / 2, png.len() - 20] {
+            let r = streamed::preview(&png[..cut], 85);
+            assert!(
+                matches!(r, Err(ThumbError::Decode(_))),
+                "cut at {cut}: {:?}",
+                r.map(|e| e.map(|e| e.jpeg.len()))
+            );
+        }
+        let mut flipped = png.clone();
+        flipped[png.len() / 2] ^= 0x55;
+        assert!(streamed::preview(&flipped, 85).is_err());
     }
 
     #[test]
@@ -672,30 +733,6 @@ mod tests {
         }
         let e = thumbnail(&png[..png.len() - 20], 10).unwrap_err().to_string();
         assert!(e.contains("damaged or truncated"), "{e}");
-    }
-
-    #[test]
-    fn jpeg_is_baseline_subsampled_below_90_and_refuses_a_short_buffer() {
-        let rgb = pixels(48, 32, 40, false).to_rgb8().into_raw();
-        let components = |bytes: &[u8]| {
-            // SOF0 (baseline): marker, length, precision, height, width, count, then id + sampling per component.
-            let at = bytes
-                .windows(2)
-                .position(|w| w == [0xff, 0xc0])
-                .expect("a baseline frame header");
-            (bytes[at + 9], bytes[at + 11], bytes[at + 14])
-        };
-        let q85 = jpeg(&rgb, 48, 32, 85).unwrap();
-        assert_eq!(components(&q85), (3, 0x22, 0x11), "4:2:0");
-        decoded(&Thumb {
-            bytes: q85,
-            format: OutputFormat::Jpeg,
-            width: 48,
-            height: 32,
-        });
-        assert_eq!(components(&jpeg(&rgb, 48, 32, 95).unwrap()), (3, 0x11, 0x11), "4:4:4");
-        let e = jpeg(&rgb[..rgb.len() - 3], 48, 32, 85).unwrap_err().to_string();
-        assert!(e.contains("not 48×32 RGB"), "{e}");
     }
 
     proptest! {
