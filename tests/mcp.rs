@@ -468,6 +468,40 @@ async fn the_easel_mcp_binary_serves_stdio() {
     peer.cancel().await.unwrap();
 }
 
+/// `easel mcp` mostly waits: once a call is done and the client has been quiet for a moment, the server
+/// lets go of its code pages (most of an idle server's RSS), and the next call runs as before.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn an_idle_stdio_server_lets_go_of_its_code() {
+    use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+    let env = Env::new().await;
+    let command = common::easel_cmd(&env.fake, &env.library_root(), &env.settings()).configure(|cmd| {
+        cmd.arg("mcp");
+    });
+    let child = TokioChildProcess::new(command).unwrap();
+    let pid = child.id().expect("pid");
+    let file_rss = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("RssFile:")).unwrap().to_owned();
+        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
+    };
+    let peer = ().serve(child).await.expect("initialize");
+    let result = call(&peer, "generate_image", json!({"prompt": "a paper boat"})).await;
+    assert!(!is_error(&result), "{}", text(&result));
+    let busy = file_rss();
+    tokio::time::sleep(easel::memory::IDLE_RELEASE + std::time::Duration::from_millis(1000)).await;
+    let idle = file_rss();
+    assert!(
+        idle < busy / 2,
+        "idle: code pages let go ({busy} kB → {idle} kB mapped from files)"
+    );
+    let result = call(&peer, "generate_image", json!({"prompt": "a paper boat, folded again"})).await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(image_ids(&result).len(), 1);
+    assert!(file_rss() > idle, "the call mapped the code it ran back in");
+    peer.cancel().await.unwrap();
+}
+
 #[tokio::test]
 async fn an_agent_over_the_real_stdio_process() {
     use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};

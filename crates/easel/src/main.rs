@@ -9,6 +9,8 @@ fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("EASEL_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     easel::memory::tune();
+    // `easel mcp` spends most of its life waiting for the next call.
+    easel::memory::release_code_when_idle();
     let cli = easel::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

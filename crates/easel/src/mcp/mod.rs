@@ -122,6 +122,8 @@ impl ServerHandler for Server {
 
     /// Tell this client when the library's image list changes (from any process), until it goes away.
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        // Start-up work is done: let its memory go once the client has been quiet for a moment.
+        drop(crate::memory::IdleRelease::begin());
         let mut events = match self.library.watch() {
             Ok(rx) => rx,
             Err(e) => {
