@@ -316,6 +316,17 @@ async fn changes_from_another_opener_arrive_as_events_within_a_second() {
             Event::ImageChanged { id: rec.id.clone() },
         ]
     );
+
+    // After a quiet spell the feed only looks at the index's WAL between changes; a change still arrives.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let started = Instant::now();
+    other.star(&rec.id, false).unwrap();
+    let e = tokio::time::timeout(Duration::from_secs(1), events.recv())
+        .await
+        .expect("within 1 s after a quiet spell")
+        .unwrap();
+    assert_eq!(e, Event::ImageChanged { id: rec.id.clone() });
+    assert!(started.elapsed() < Duration::from_secs(1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

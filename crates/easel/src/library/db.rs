@@ -3,7 +3,7 @@
 //! numbered migrations applied under an immediate transaction, so two processes never race them.
 //! Every write appends to `changes`, the feed other processes tail to learn what happened.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -138,6 +138,8 @@ CREATE TABLE request_cache (
 
 pub struct Db {
     conn: Mutex<Connection>,
+    /// SQLite's write-ahead log beside the database (`<db>-wal`), where every write lands first.
+    wal: PathBuf,
 }
 
 pub fn db_error(e: rusqlite::Error) -> Error {
@@ -167,9 +169,19 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(unusable)?;
         // `INSERT OR REPLACE` must fire the delete triggers too, or the FTS index keeps stale rows.
         conn.pragma_update(None, "recursive_triggers", "ON").map_err(unusable)?;
-        let mut db = Db { conn: Mutex::new(conn) };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let mut db = Db {
+            conn: Mutex::new(conn),
+            wal: PathBuf::from(wal),
+        };
         db.migrate()?;
         Ok(db)
+    }
+
+    /// The write-ahead log's path: its size and time change with every write, from any process.
+    pub fn wal_path(&self) -> PathBuf {
+        self.wal.clone()
     }
 
     fn migrate(&mut self) -> Result<()> {
