@@ -70,8 +70,9 @@ pub(super) fn preview(src: &[u8], quality: u8) -> Result<Option<Encoded>, ThumbE
             row += count;
         }
         drop(strips);
-        // The zlib checksum and the end of the image data, as a whole-image decode checks them.
-        if decoded.is_ok() {
+        // The zlib checksum and the end of the image data, as a whole-image decode checks them. Only once
+        // every row is in: with rows left (the encoder hung up), `read_row` would want a row's buffer.
+        if decoded.is_ok() && row == rows {
             decoded = match reader.read_row(&mut []) {
                 Ok(None) => Ok(()),
                 Ok(Some(_)) => Err(decode_error(png::DecodingError::IoError(truncated()))),
