@@ -137,6 +137,7 @@ async fn main() {
         let ctl = Control {
             cancel: Default::default(),
             on_progress: &on_progress,
+            first_image: None,
         };
         client.generate(&stream_req, &ctl).await.unwrap();
         let delivered = seen.lock().unwrap().expect("a partial arrived");

@@ -13,7 +13,8 @@ use easel::imaging::InputImage;
 use easel::keys::ApiKey;
 use easel::models::{Background, ImageParams, Moderation, OutputFormat, Quality, Size};
 use easel::openai::{
-    Client, ClientOptions, Control, EditRequest, Progress, RespondRequest, RetryPolicy, VariationRequest,
+    Client, ClientOptions, Control, EditRequest, GenerateRequest, Generated, Progress, RespondRequest, RetryPolicy,
+    VariationRequest,
 };
 use fake_openai::Fault;
 
@@ -279,6 +280,7 @@ async fn streaming_generation_delivers_real_partials_then_the_final_image() {
     let ctl = Control {
         cancel: Default::default(),
         on_progress: &on_progress,
+        first_image: None,
     };
     let g = c.generate(&req, &ctl).await.unwrap();
     assert_eq!(
@@ -315,6 +317,7 @@ async fn streaming_edit_uses_image_edit_events() {
     let ctl = Control {
         cancel: Default::default(),
         on_progress: &on_progress,
+        first_image: None,
     };
     let g = c.edit(&req, &ctl).await.unwrap();
     assert_eq!(seen.lock().unwrap().len(), 2);
@@ -409,6 +412,7 @@ async fn responses_route_streams_partials() {
     let ctl = Control {
         cancel: Default::default(),
         on_progress: &on_progress,
+        first_image: None,
     };
     let g = c.respond(&req, &ctl).await.unwrap();
     assert_eq!(seen.lock().unwrap().len(), 2);
@@ -663,6 +667,58 @@ async fn timeouts_and_malformed_answers_are_errors_not_images() {
         "truncated JSON body: {:?}",
         res.err()
     );
+}
+
+/// A call that also sends its first image ahead while the answer arrives (`Control::first_image`): its
+/// result, the bytes the receiving end got, and whether the client confirmed them as the first image.
+async fn with_early_image(fault: Option<Fault>, req: GenerateRequest) -> (Result<Generated, Error>, Vec<u8>, bool) {
+    let fake = fake().await;
+    fake.push_faults(fault);
+    let c = client(&fake);
+    let (early, pieces) = easel::openai::early_image();
+    let receiver = std::thread::spawn(move || pieces.iter().flatten().collect::<Vec<u8>>());
+    let ctl = Control {
+        cancel: Default::default(),
+        on_progress: &|_| {},
+        first_image: Some(&early),
+    };
+    let res = c.generate(&req, &ctl).await;
+    let confirmed = early.confirmed();
+    drop(early);
+    (res, receiver.join().unwrap(), confirmed)
+}
+
+#[tokio::test]
+async fn the_first_image_goes_ahead_while_the_answer_arrives_and_only_a_whole_one_is_confirmed() {
+    let mut two = generate_req("two");
+    two.params.n = 2;
+    let (res, got, confirmed) = with_early_image(None, two.clone()).await;
+    let images = res.unwrap().images;
+    assert_eq!(images.len(), 2);
+    assert!(
+        confirmed && got == images[0].bytes,
+        "the first image, whole: {} bytes",
+        got.len()
+    );
+
+    // Legal JSON that the look-ahead does not read (`\/` for `/`): it stops short, unconfirmed, and the
+    // call still returns the same image, decoded by the parse.
+    let (res, got, confirmed) = with_early_image(Some(Fault::EscapedSlashes), two.clone()).await;
+    let escaped = res.unwrap().images;
+    assert_eq!(escaped[0].bytes, images[0].bytes);
+    assert!(!confirmed && got.len() < images[0].bytes.len() && images[0].bytes.starts_with(&got));
+
+    let (res, _, confirmed) = with_early_image(Some(Fault::InvalidBase64), two.clone()).await;
+    assert!(res.is_err() && !confirmed);
+    // A body cut halfway: inside the only image's string.
+    let (res, got, confirmed) = with_early_image(Some(Fault::TruncatedStream), generate_req("one")).await;
+    assert!(res.is_err() && !confirmed && got.len() < images[0].bytes.len());
+
+    // A streamed answer has no JSON body to look into: nothing goes ahead.
+    let mut streamed = two;
+    streamed.params.stream = true;
+    let (res, got, confirmed) = with_early_image(None, streamed).await;
+    assert!(res.is_ok() && got.is_empty() && !confirmed);
 }
 
 async fn stream_with_fault(fault: Fault) -> Result<easel::openai::Generated, Error> {

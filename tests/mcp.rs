@@ -55,6 +55,32 @@ async fn generate_returns_text_one_link_one_preview_under_1_mb() {
     }
 }
 
+/// The preview is made while the answer arrives when the look-ahead can read it, else from the parsed
+/// image: either way, the same bytes as a preview of the saved file.
+#[tokio::test]
+async fn the_preview_is_the_same_whether_made_while_the_image_arrived_or_after() {
+    let env = Env::new().await;
+    let peer = env.connect(true).await;
+    let library = Library::open(&env.library_root()).unwrap();
+    for fault in [None, Some(Fault::EscapedSlashes)] {
+        env.fake.push_faults(fault.clone());
+        let result = call(
+            &peer,
+            "generate_image",
+            json!({"prompt": "a harbour", "size": "1024x1024"}),
+        )
+        .await;
+        assert!(!is_error(&result), "{}", text(&result));
+        let preview = result.content.iter().find_map(|c| c.as_image()).unwrap();
+        let file = std::fs::read(library.get(&image_ids(&result)[0]).unwrap().path).unwrap();
+        assert_eq!(
+            easel::imaging::decode_base64(&preview.data).unwrap(),
+            easel::thumbs::preview(&file).unwrap().bytes,
+            "{fault:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn return_link_sends_no_pixels_and_full_sends_the_original() {
     let env = Env::new().await;

@@ -517,6 +517,7 @@ async fn execute(
     let ctl = Control {
         cancel,
         on_progress: &on_progress,
+        first_image: None,
     };
     if let Some(out) = &args.out {
         let prompt = match &call {

@@ -398,9 +398,19 @@ pub async fn execute(
         }
         forward(p);
     };
+    // The preview starts on the first image while the answer is still arriving; it is used only if it
+    // was made from exactly the image the call returns (`thumbs::preview_arriving`).
+    let (first_image, arriving) = match preview.then(crate::openai::early_image) {
+        Some((tx, rx)) => {
+            let arriving = tokio::task::spawn_blocking(move || crate::thumbs::preview_arriving(rx));
+            (Some(tx), Some(arriving))
+        }
+        None => (None, None),
+    };
     let inner = Control {
         cancel: ctl.cancel.clone(),
         on_progress: &on_progress,
+        first_image: first_image.as_ref(),
     };
     let result = match &work.call {
         Call::Generate(r) => client.generate(r, &inner).await,
@@ -408,6 +418,9 @@ pub async fn execute(
         Call::Variation(r) => client.variation(r, &inner).await,
         Call::Respond(r) => client.respond(r, &inner).await,
     };
+    // The preview made while the image arrived stands only if the client says those bytes were the image.
+    let arrived_whole = first_image.as_ref().is_some_and(|f| f.confirmed());
+    drop(first_image);
     let generated = match result {
         Ok(g) => g,
         Err(e) => {
@@ -425,7 +438,15 @@ pub async fn execute(
     // thumbnail afterwards, off the result's path.
     let preview_task = generated.images.first().filter(|_| preview).map(|first| {
         let bytes = first.bytes.clone();
-        tokio::task::spawn_blocking(move || crate::thumbs::preview_and_decoded(&bytes))
+        tokio::spawn(async move {
+            if let Some(task) = arriving.filter(|_| arrived_whole)
+                && let Ok(Some(made)) = task.await
+            {
+                return Some((made.preview, made.decoded));
+            }
+            let made = tokio::task::spawn_blocking(move || crate::thumbs::preview_and_decoded(&bytes));
+            made.await.ok().and_then(Result::ok)
+        })
     });
     let saved = save(
         library,
@@ -439,7 +460,7 @@ pub async fn execute(
     )
     .await;
     let (preview, decoded) = match preview_task {
-        Some(task) => match task.await.ok().and_then(|p| p.ok()) {
+        Some(task) => match task.await.ok().flatten() {
             Some((preview, decoded)) => (Some(preview), decoded),
             None => (None, None),
         },

@@ -122,6 +122,7 @@ impl Queue {
         let control = Control {
             cancel,
             on_progress: &on_progress,
+            first_image: None,
         };
         match job::execute(&library, &client, prepared, &control).await {
             Ok(outcome) => {

@@ -21,29 +21,37 @@ const CLOSE: &[u8] = b"\\u0001\"";
 /// Serialise `value`, replacing each [`blob`] placeholder with the matching JSON string.
 /// Blobs must not need JSON escaping (base64 does not).
 pub fn splice(value: &Value, blobs: &[Bytes]) -> Vec<u8> {
-    let text = serde_json::to_vec(value).expect("JSON values always serialise");
-    let extra: usize = blobs.iter().map(Bytes::len).sum();
-    let mut out = Vec::with_capacity(text.len() + extra);
-    let mut rest = &text[..];
-    while let Some(start) = find(rest, OPEN) {
-        let after = &rest[start + OPEN.len()..];
-        let Some(end) = find(after, CLOSE) else { break };
-        let index = std::str::from_utf8(&after[..end])
+    spliced_parts(value, blobs).concat()
+}
+
+/// [`splice`] as consecutive parts, the blobs among them shared rather than copied: a multi-megabyte
+/// answer goes out without being copied into one buffer first.
+pub fn spliced_parts(value: &Value, blobs: &[Bytes]) -> Vec<Bytes> {
+    let text = Bytes::from(serde_json::to_vec(value).expect("JSON values always serialise"));
+    let mut parts = Vec::new();
+    let mut rest = text.clone();
+    while let Some(start) = find(&rest, OPEN) {
+        let after = start + OPEN.len();
+        let Some(end) = find(&rest[after..], CLOSE) else { break };
+        let index = std::str::from_utf8(&rest[after..after + end])
             .ok()
             .and_then(|s| s.parse::<usize>().ok());
-        out.extend_from_slice(&rest[..start]);
         match index.and_then(|i| blobs.get(i)) {
             Some(b) => {
-                out.push(b'"');
-                out.extend_from_slice(b);
-                out.push(b'"');
+                parts.push(rest.slice(..start + 1)); // up to and with the opening quote
+                parts.push(b.clone());
+                parts.push(Bytes::from_static(b"\""));
             }
-            None => out.extend_from_slice(b"null"),
+            None => {
+                parts.push(rest.slice(..start));
+                parts.push(Bytes::from_static(b"null"));
+            }
         }
-        rest = &after[end + CLOSE.len()..];
+        rest = rest.slice(after + end + CLOSE.len()..);
     }
-    out.extend_from_slice(rest);
-    out
+    parts.push(rest);
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -134,14 +142,14 @@ pub fn scripted(steps: Vec<Step>, sent: Option<SentLog>) -> Body {
 /// A 200 JSON answer; with `truncate`, the declared length is sent but the body stops halfway
 /// and the connection drops.
 pub fn json_response(value: &Value, blobs: &[Bytes], truncate: bool) -> Response {
-    let bytes = splice(value, blobs);
-    let len = bytes.len();
+    let parts = spliced_parts(value, blobs);
+    let len: usize = parts.iter().map(Bytes::len).sum();
     let body = if truncate {
-        let mut bytes = Bytes::from(bytes);
+        let mut bytes = Bytes::from(parts.concat());
         let half = bytes.split_to(len / 2);
         scripted(vec![Step::Data(half), Step::Abort], None)
     } else {
-        Body::from(bytes)
+        scripted(parts.into_iter().map(Step::Data).collect(), None)
     };
     let mut response = Response::new(body);
     let headers = response.headers_mut();
@@ -176,6 +184,14 @@ mod tests {
         assert_eq!(parsed["data"][0]["b64_json"], "QUJD");
         assert_eq!(parsed["data"][1]["b64_json"], "REVG");
         assert_eq!(parsed["n"], 2);
+        let parts = spliced_parts(&value, &[Bytes::from("QUJD"), Bytes::from("REVG")]);
+        assert_eq!(parts.concat(), out);
+        assert!(
+            parts.iter().any(|p| p == "QUJD"),
+            "blobs go out as parts of their own: {parts:?}"
+        );
+        let unknown = splice(&json!({"a": blob(7)}), &[]);
+        assert_eq!(unknown, b"{\"a\":null}");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub enum Fault {
     TruncatedStream,
     /// Answer normally, but every base64 image payload is not valid base64.
     InvalidBase64,
+    /// Answer normally, with every `/` of the base64 payloads written `\/`: still valid JSON and the same
+    /// images (some proxies and JSON encoders escape slashes).
+    EscapedSlashes,
     /// Streams: one partial, then an `error` event. Non-streaming requests get a 500.
     StreamError,
 }
@@ -47,6 +50,7 @@ pub enum Glitch {
     None,
     Truncated,
     InvalidBase64,
+    EscapedSlashes,
     StreamError,
 }
 
@@ -55,6 +59,7 @@ impl Glitch {
     pub fn b64(self, image: &crate::images::Encoded) -> bytes::Bytes {
         match self {
             Glitch::InvalidBase64 => bytes::Bytes::from_static(INVALID_BASE64.as_bytes()),
+            Glitch::EscapedSlashes => bytes::Bytes::from(String::from_utf8_lossy(&image.b64).replace('/', "\\/")),
             _ => image.b64.clone(),
         }
     }
@@ -159,6 +164,7 @@ pub(crate) fn effect(fault: Fault, model: &str, key: &str) -> Effect {
         Fault::Delay { ms } => Effect::Delay(std::time::Duration::from_millis(ms)),
         Fault::TruncatedStream => Effect::Alter(Glitch::Truncated),
         Fault::InvalidBase64 => Effect::Alter(Glitch::InvalidBase64),
+        Fault::EscapedSlashes => Effect::Alter(Glitch::EscapedSlashes),
         Fault::StreamError => Effect::Alter(Glitch::StreamError),
     }
 }

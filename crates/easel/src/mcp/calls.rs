@@ -171,6 +171,7 @@ impl Server {
                     let ctl = Control {
                         cancel,
                         on_progress: &on_progress,
+                        first_image: None,
                     };
                     match job::execute(&server.library, client, prepared, &ctl).await {
                         Ok(o) => {

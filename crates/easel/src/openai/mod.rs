@@ -2,6 +2,7 @@
 //! API route, against OpenAI, Azure OpenAI or any compatible base URL. Every request is validated
 //! against the model table before anything is sent. Tested over real HTTP against `fake-openai`.
 
+mod early;
 mod responses;
 mod retry;
 mod stream;
@@ -14,6 +15,7 @@ use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use tokio_util::sync::CancellationToken;
 
+pub use early::{EarlyImage, early_image};
 pub use responses::DEFAULT_MAINLINE_MODEL;
 pub use retry::RetryPolicy;
 pub use transport::Endpoint;
@@ -134,15 +136,22 @@ pub enum Progress {
 pub struct Control<'a> {
     pub cancel: CancellationToken,
     pub on_progress: &'a (dyn Fn(Progress) + Send + Sync),
+    /// Where the first image's bytes go while a JSON answer is still arriving ([`early_image`]); the
+    /// stream is ended when the call returns, whatever became of it.
+    pub first_image: Option<&'a EarlyImage>,
 }
 
 fn ignore(_: Progress) {}
+
+/// An answer's `Content-Length` is trusted for its buffer up to this much; a longer body grows as it comes.
+const MAX_ANSWER_PREALLOC: u64 = 64 * 1024 * 1024;
 
 impl Control<'static> {
     pub fn new() -> Control<'static> {
         Control {
             cancel: CancellationToken::new(),
             on_progress: &ignore,
+            first_image: None,
         }
     }
 }
@@ -378,11 +387,9 @@ impl Client {
         let out = if is_stream {
             stream::read(&self.transport, response, &request_id, &ctl.cancel, ctl.on_progress).await?
         } else {
-            let body = tokio::select! {
-                _ = ctl.cancel.cancelled() => return Err(Error::Cancelled),
-                b = response.bytes() => b.map_err(|e| self.transport.transport_error(&e))?,
-            };
-            self.parse_body(&body, &request_id).await?
+            let (body, mut scan) = self.read_body(response, ctl).await?;
+            let early = ctl.first_image.map(|out| (&mut scan, out));
+            self.parse_body(&body, &request_id, early).await?
         };
         if out.images.is_empty() {
             return Err(Error::Malformed {
@@ -416,7 +423,40 @@ impl Client {
         })
     }
 
-    async fn parse_body(&self, body: &[u8], request_id: &Option<String>) -> Result<stream::Streamed> {
+    /// The whole body of a JSON answer, its first image also handed to [`Control::first_image`] as it comes.
+    async fn read_body(&self, mut response: reqwest::Response, ctl: &Control<'_>) -> Result<(Vec<u8>, early::Scan)> {
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0).min(MAX_ANSWER_PREALLOC) as usize);
+        let mut scan = early::Scan::new();
+        let read = loop {
+            let chunk = tokio::select! {
+                _ = ctl.cancel.cancelled() => break Err(Error::Cancelled),
+                c = response.chunk() => c,
+            };
+            match chunk {
+                Ok(Some(chunk)) => {
+                    body.extend_from_slice(&chunk);
+                    if let Some(out) = ctl.first_image {
+                        scan.advance(&body, out);
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(self.transport.transport_error(&e)),
+            }
+        };
+        if let Some(out) = ctl.first_image {
+            scan.finish(out);
+        }
+        read.map(|()| (body, scan))
+    }
+
+    /// `early`: the scan of this body that sent its first image ahead; its bytes stand for the parsed first
+    /// image when they are that image (no second decode).
+    async fn parse_body(
+        &self,
+        body: &[u8],
+        request_id: &Option<String>,
+        mut early: Option<(&mut early::Scan, &EarlyImage)>,
+    ) -> Result<stream::Streamed> {
         let malformed = |message: String| Error::Malformed {
             message,
             request_id: request_id.clone(),
@@ -449,8 +489,13 @@ impl Client {
             ..Default::default()
         };
         for (i, item) in parsed.data.into_iter().enumerate() {
+            let scanned = match (&item.b64_json, early.take()) {
+                (Some(b64), Some((scan, out))) if i == 0 => scan.image_for(body, &b64.0, out),
+                _ => None,
+            };
             let image = match (&item.b64_json, &item.url) {
-                (Some(b64), _) => decode_image(b64, item.revised_prompt.clone()),
+                (Some(_), _) if let Some(bytes) = scanned => image_from_bytes(bytes, item.revised_prompt.clone()),
+                (Some(b64), _) => decode_image(&b64.0, item.revised_prompt.clone()),
                 (None, Some(url)) => self.download(url, item.revised_prompt.clone()).await,
                 (None, None) => Err("it has neither b64_json nor url".into()),
             };
@@ -489,7 +534,7 @@ fn file_part(image: &InputImage) -> Part {
 }
 
 /// base64 → bytes → a recognised image with its pixel size (header only; pixels are not decoded).
-pub(crate) fn decode_image(b64: &str, revised_prompt: Option<String>) -> Result<ImageOut, String> {
+pub(crate) fn decode_image(b64: &[u8], revised_prompt: Option<String>) -> Result<ImageOut, String> {
     if b64.is_empty() {
         return Err("the image data is empty".into());
     }

@@ -85,7 +85,11 @@ fn handle(
     };
     match kind {
         k if k.ends_with("partial_image") => {
-            let b64 = ev.partial_image_b64.as_deref().or(ev.b64_json.as_deref()).unwrap_or("");
+            let b64 = ev
+                .partial_image_b64
+                .as_ref()
+                .or(ev.b64_json.as_ref())
+                .map_or(&b""[..], |b| &b.0);
             let index = ev.partial_image_index.unwrap_or(out.partials);
             let image = decode_image(b64, None).map_err(|e| malformed(format!("partial image {index}: {e}")))?;
             out.partials += 1;
@@ -93,7 +97,7 @@ fn handle(
             Ok(())
         }
         "image_generation.completed" | "image_edit.completed" => {
-            let b64 = ev.b64_json.as_deref().unwrap_or("");
+            let b64 = ev.b64_json.as_ref().map_or(&b""[..], |b| &b.0);
             let image = decode_image(b64, None).map_err(|e| malformed(format!("final image: {e}")))?;
             out.images.push(image);
             out.usage = ev.usage.map(Usage::from).or(out.usage);
@@ -143,7 +147,8 @@ pub fn push_item(item: OutputItem, out: &mut Streamed) -> Result<(), String> {
             _ => Ok(()),
         };
     };
-    let image = decode_image(&result, item.revised_prompt).map_err(|e| format!("image from the Responses API: {e}"))?;
+    let image = decode_image(result.as_bytes(), item.revised_prompt)
+        .map_err(|e| format!("image from the Responses API: {e}"))?;
     out.images.push(image);
     out.echo = Echo {
         size: item.size,

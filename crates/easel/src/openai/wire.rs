@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::cost::Usage;
@@ -105,7 +106,43 @@ pub fn edit_fields(
     f
 }
 
-/// `ImagesResponse`. The image strings are borrowed from the body when they contain no escapes.
+/// A base64 image string as it stands in the body: borrowed when it has no escapes, and not checked as
+/// UTF-8 (read as bytes: base64 is ASCII, and its decoder refuses anything else). A `Cow<str>` field would
+/// be copied: serde borrows a `Cow` only as a field of its own, never inside an `Option`.
+pub struct Base64<'a>(pub Cow<'a, [u8]>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Base64<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Base64<'a>, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Base64<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a base64 string")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Base64<'de>, E> {
+                Ok(Base64(Cow::Borrowed(v)))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Base64<'de>, E> {
+                Ok(Base64(Cow::Borrowed(v.as_bytes())))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Base64<'de>, E> {
+                Ok(Base64(Cow::Owned(v.to_vec())))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Base64<'de>, E> {
+                Ok(Base64(Cow::Owned(v.as_bytes().to_vec())))
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Base64<'de>, E> {
+                Ok(Base64(Cow::Owned(v)))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Base64<'de>, E> {
+                Ok(Base64(Cow::Owned(v.into_bytes())))
+            }
+        }
+        deserializer.deserialize_bytes(Text)
+    }
+}
+
+/// `ImagesResponse`. The image strings are borrowed from the body when they contain no escapes ([`Base64`]).
 #[derive(Deserialize)]
 pub struct ImagesResponse<'a> {
     #[serde(default, borrow)]
@@ -125,7 +162,7 @@ pub struct ImagesResponse<'a> {
 #[derive(Deserialize)]
 pub struct ImageItem<'a> {
     #[serde(default, borrow)]
-    pub b64_json: Option<Cow<'a, str>>,
+    pub b64_json: Option<Base64<'a>>,
     #[serde(default)]
     pub url: Option<String>,
     #[serde(default)]
@@ -216,9 +253,9 @@ pub struct StreamEvent<'a> {
     #[serde(rename = "type", default)]
     pub kind: Cow<'a, str>,
     #[serde(default, borrow)]
-    pub b64_json: Option<Cow<'a, str>>,
+    pub b64_json: Option<Base64<'a>>,
     #[serde(default, borrow)]
-    pub partial_image_b64: Option<Cow<'a, str>>,
+    pub partial_image_b64: Option<Base64<'a>>,
     #[serde(default)]
     pub partial_image_index: Option<u32>,
     #[serde(default)]

@@ -21,8 +21,11 @@ use rayon::prelude::*;
 
 use crate::models::OutputFormat;
 
+mod arriving;
 mod jpeg;
 mod streamed;
+
+pub use arriving::{Arrived, preview_arriving};
 
 /// Long edge of gallery thumbnails.
 pub const THUMB_EDGE: u32 = 384;
@@ -153,22 +156,29 @@ fn preview_keeping_pixels(src: &[u8]) -> Result<(Thumb, Option<Pixels>), ThumbEr
     if let Some(same) = jpeg_within_limits(src) {
         return Ok((same, None));
     }
-    let (pixels, qualities) = match streamed::preview(src, PREVIEW_QUALITIES[0])? {
-        Some(streamed::Encoded { jpeg, pixels }) if jpeg.len() <= PREVIEW_MAX_BYTES => {
-            let (width, height) = (pixels.width, pixels.height);
-            let format = OutputFormat::Jpeg;
-            let thumb = Thumb {
-                bytes: jpeg,
-                format,
-                width,
-                height,
-            };
-            return Ok((thumb, Some(pixels)));
+    let (preview, pixels) = match streamed::preview(src, PREVIEW_QUALITIES[0])? {
+        Some(encoded) => within_budget(encoded)?,
+        None => {
+            let pixels = decode(src)?;
+            (preview_of(&pixels, &PREVIEW_QUALITIES)?, pixels)
         }
-        Some(over_budget) => (over_budget.pixels, &PREVIEW_QUALITIES[1..]),
-        None => (decode(src)?, &PREVIEW_QUALITIES[..]),
     };
-    Ok((preview_of(&pixels, qualities)?, Some(pixels)))
+    Ok((preview, Some(pixels)))
+}
+
+/// A preview `streamed` at the first quality: kept when it fits the budget, else the quality steps down.
+fn within_budget(encoded: streamed::Encoded) -> Result<(Thumb, Pixels), ThumbError> {
+    let streamed::Encoded { jpeg, pixels } = encoded;
+    if jpeg.len() > PREVIEW_MAX_BYTES {
+        return Ok((preview_of(&pixels, &PREVIEW_QUALITIES[1..])?, pixels));
+    }
+    let thumb = Thumb {
+        bytes: jpeg,
+        format: OutputFormat::Jpeg,
+        width: pixels.width,
+        height: pixels.height,
+    };
+    Ok((thumb, pixels))
 }
 
 /// The preview of `pixels`, trying `qualities` (a tail of [`PREVIEW_QUALITIES`]) at full size.

@@ -5,7 +5,7 @@
 //! an 8-bit RGB or RGBA PNG, not interlaced, that needs no resizing for the preview; anything else goes
 //! through the whole-image path in `thumbs`, which also gives the same bytes for these (tested).
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek};
 use std::sync::mpsc;
 
 use crate::models::OutputFormat;
@@ -29,7 +29,12 @@ pub(super) fn preview(src: &[u8], quality: u8) -> Result<Option<Encoded>, ThumbE
     if OutputFormat::sniff(src) != Some(OutputFormat::Png) {
         return Ok(None);
     }
-    let mut decoder = png::Decoder::new(Cursor::new(src));
+    preview_read(Cursor::new(src), quality)
+}
+
+/// [`preview`] of a PNG read from `src` (which may still be arriving: `Feed`).
+pub(super) fn preview_read<R: BufRead + Seek>(src: R, quality: u8) -> Result<Option<Encoded>, ThumbError> {
+    let mut decoder = png::Decoder::new(src);
     decoder.set_transformations(png::Transformations::EXPAND);
     decoder.set_ignore_text_chunk(true);
     let mut reader = decoder.read_info().map_err(decode_error)?;
