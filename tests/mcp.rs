@@ -498,7 +498,7 @@ async fn the_easel_mcp_binary_serves_stdio() {
 /// lets go of its code pages (most of an idle server's RSS), and the next call runs as before.
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn an_idle_stdio_server_lets_go_of_its_code() {
+async fn an_idle_stdio_server_answers_through_a_wide_pipe_and_lets_go_of_its_code() {
     use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
     let env = Env::new().await;
     let command = common::easel_cmd(&env.fake, &env.library_root(), &env.settings()).configure(|cmd| {
@@ -512,6 +512,20 @@ async fn an_idle_stdio_server_lets_go_of_its_code() {
         line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
     };
     let peer = ().serve(child).await.expect("initialize");
+    // Its results go out through a widened pipe (as wide as this system lets a process make one).
+    let stdout = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{pid}/fd/1"))
+        .unwrap();
+    // SAFETY: fcntl on an open descriptor; no memory is passed.
+    let pipe = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&stdout), libc::F_GETPIPE_SZ) };
+    let max: i32 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(pipe, easel::mcp::STDOUT_PIPE_BYTES.min(max));
+    drop(stdout);
     let result = call(&peer, "generate_image", json!({"prompt": "a paper boat"})).await;
     assert!(!is_error(&result), "{}", text(&result));
     let busy = file_rss();

@@ -459,6 +459,17 @@ pub async fn execute(
         generated.clone(),
     )
     .await;
+    let (images, turn) = match saved {
+        Ok(saved) => saved,
+        Err(e) => {
+            library.update_job(&job.id, JobState::Failed, None, Some(&format!("saving failed: {e}")))?;
+            return Err(e);
+        }
+    };
+    // The job is finished in the index while the preview may still be in the making.
+    let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
+    library.finish_job(&job.id, &ids, turn.as_ref().map(|t| t.id.as_str()))?;
+    let job = library.get_job(&job.id)?;
     let (preview, decoded) = match preview_task {
         Some(task) => match task.await.ok().flatten() {
             Some((preview, decoded)) => (Some(preview), decoded),
@@ -466,45 +477,36 @@ pub async fn execute(
         },
         None => (None, None),
     };
-    match saved {
-        Ok((images, turn)) => {
-            let ids: Vec<String> = images.iter().map(|i| i.id.clone()).collect();
-            library.finish_job(&job.id, &ids, turn.as_ref().map(|t| t.id.as_str()))?;
-            // Thumbnails in the background (both cores): the first one from the preview's decoded pixels
-            // when there are some; the gallery also makes them on demand.
-            let made = usize::from(decoded.is_some());
-            let items: Vec<(String, std::path::PathBuf)> = images
-                .iter()
-                .skip(made)
-                .map(|i| (i.id.clone(), i.path.clone()))
-                .collect();
-            let first = decoded.zip(images.first().map(|i| i.id.clone()));
-            let cache = library.thumbs_dir();
-            tokio::task::spawn_blocking(move || {
-                use crate::thumbs::THUMB_EDGE;
-                if let Some((decoded, id)) = first
-                    && let Err(e) = decoded
-                        .thumbnail(THUMB_EDGE)
-                        .and_then(|thumb| crate::thumbs::store(&cache, &id, THUMB_EDGE, &thumb))
-                {
-                    tracing::warn!("thumbnail of {id} not cached: {e}");
-                }
-                crate::thumbs::generate_many(&cache, &items, THUMB_EDGE);
-                drop(busy);
-            });
-            Ok(Outcome {
-                job: library.get_job(&job.id)?,
-                images,
-                generated,
-                turn,
-                preview,
-            })
+    // Thumbnails in the background, at the lowest priority (the next call may already be under way): the
+    // first one from the preview's decoded pixels when there are some; the gallery also makes them on
+    // demand.
+    let made = usize::from(decoded.is_some());
+    let items: Vec<(String, std::path::PathBuf)> = images
+        .iter()
+        .skip(made)
+        .map(|i| (i.id.clone(), i.path.clone()))
+        .collect();
+    let first = decoded.zip(images.first().map(|i| i.id.clone()));
+    let cache = library.thumbs_dir();
+    crate::priority::spawn_background("easel-thumbs", move || {
+        use crate::thumbs::THUMB_EDGE;
+        if let Some((decoded, id)) = first
+            && let Err(e) = decoded
+                .thumbnail(THUMB_EDGE)
+                .and_then(|thumb| crate::thumbs::store(&cache, &id, THUMB_EDGE, &thumb))
+        {
+            tracing::warn!("thumbnail of {id} not cached: {e}");
         }
-        Err(e) => {
-            library.update_job(&job.id, JobState::Failed, None, Some(&format!("saving failed: {e}")))?;
-            Err(e)
-        }
-    }
+        crate::thumbs::generate_many(&cache, &items, THUMB_EDGE);
+        drop(busy);
+    });
+    Ok(Outcome {
+        job,
+        images,
+        generated,
+        turn,
+        preview,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

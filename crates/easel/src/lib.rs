@@ -19,6 +19,7 @@ pub mod memory;
 pub mod metadata;
 pub mod models;
 pub mod openai;
+pub mod priority;
 pub mod queue;
 pub mod session;
 pub mod settings;

@@ -86,6 +86,7 @@ impl Server {
 pub async fn serve_stdio(config: Config) -> Result<()> {
     let library = Arc::new(Library::open(&config.library_root)?);
     let transport_error = |e: std::io::Error| Error::io("MCP over", "stdio", e);
+    widen_stdout_pipe();
     let running = server(config, library)
         .serve(rmcp::transport::stdio())
         .await
@@ -95,6 +96,20 @@ pub async fn serve_stdio(config: Config) -> Result<()> {
         .await
         .map_err(|e| transport_error(std::io::Error::other(e.to_string())))?;
     Ok(())
+}
+
+/// The pipe stdout holds, when it is a pipe: a result with a preview is ~600 KB of JSON, and a default
+/// pipe (64 KiB) would make the server wait on the client ten times per result.
+pub const STDOUT_PIPE_BYTES: i32 = 1 << 20;
+
+/// Widen stdout to [`STDOUT_PIPE_BYTES`] when it is a pipe (Linux, up to `/proc/sys/fs/pipe-max-size`,
+/// 1 MiB by default); otherwise it stays as it is.
+fn widen_stdout_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: fcntl on fd 1 with an integer argument; no memory is passed.
+    unsafe {
+        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, STDOUT_PIPE_BYTES);
+    }
 }
 
 /// How long a burst of library changes is gathered into one list_changed notification.

@@ -14,8 +14,10 @@ use super::{PREVIEW_EDGE, Pixels, ThumbError, jpeg, rgba_over_white};
 
 /// Rows per message between the threads: one 4:2:0 MCU row.
 const STRIP_ROWS: usize = 16;
-/// Strips decoded ahead of the encoder at most (bounded memory if the encoder falls behind).
-const STRIPS_AHEAD: usize = 8;
+/// The encoder thread's nice value: the inflate is the longer of the two, so the encoder yields the core
+/// to it when both want one (and takes it back once the inflate is done). Its strips queue up meanwhile,
+/// without a bound: they are kept as the decoded image anyway.
+const ENCODER_NICE: i32 = 10;
 
 /// A preview encoded at one `quality` (it may still be over the byte budget: the caller checks) and the
 /// decoded pixels, for the thumbnail or a smaller re-encode.
@@ -51,8 +53,11 @@ pub(super) fn preview_read<R: BufRead + Seek>(src: R, quality: u8) -> Result<Opt
     let row_bytes = width as usize * channels;
     let rows = height as usize;
     std::thread::scope(|scope| {
-        let (strips, received) = mpsc::sync_channel::<Vec<u8>>(STRIPS_AHEAD);
-        let encoder = scope.spawn(move || encode(received, width, height, channels, quality));
+        let (strips, received) = mpsc::channel::<Vec<u8>>();
+        let encoder = scope.spawn(move || {
+            crate::priority::lower_this_thread(ENCODER_NICE);
+            encode(received, width, height, channels, quality)
+        });
         let mut decoded = Ok(());
         let mut row = 0;
         while row < rows && decoded.is_ok() {
