@@ -237,3 +237,23 @@ async fn configured_latency_delays_every_answer() {
     assert_eq!(response.status(), 404);
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
+
+#[tokio::test]
+async fn escaped_slashes_are_the_same_images_in_legal_json() {
+    let fake = fake().await;
+    let plain: Value = post(&fake, "/images/generations", generation())
+        .await
+        .json()
+        .await
+        .unwrap();
+    fake.push_fault(Fault::EscapedSlashes);
+    let raw = post(&fake, "/images/generations", generation())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(raw.contains("\\/"), "slashes written as \\/");
+    let escaped: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(escaped["data"][0]["b64_json"], plain["data"][0]["b64_json"]);
+    assert!(plain["data"][0]["b64_json"].as_str().unwrap().contains('/'));
+}
