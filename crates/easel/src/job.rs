@@ -497,7 +497,13 @@ pub async fn execute(
         {
             tracing::warn!("thumbnail of {id} not cached: {e}");
         }
-        crate::thumbs::generate_many(&cache, &items, THUMB_EDGE);
+        // One after the other on this thread: `generate_many` would hand them to the shared pool, at
+        // normal priority.
+        for (id, path) in &items {
+            if let Err(e) = crate::thumbs::ensure_thumbnail(&cache, id, path, THUMB_EDGE) {
+                tracing::warn!("thumbnail of {id} not cached: {e}");
+            }
+        }
         drop(busy);
     });
     Ok(Outcome {

@@ -102,13 +102,19 @@ pub async fn serve_stdio(config: Config) -> Result<()> {
 /// pipe (64 KiB) would make the server wait on the client ten times per result.
 pub const STDOUT_PIPE_BYTES: i32 = 1 << 20;
 
-/// Widen stdout to [`STDOUT_PIPE_BYTES`] when it is a pipe (Linux, up to `/proc/sys/fs/pipe-max-size`,
-/// 1 MiB by default); otherwise it stays as it is.
+/// Widen stdout to [`STDOUT_PIPE_BYTES`] when it is a pipe (Linux), or to `/proc/sys/fs/pipe-max-size` if
+/// the system allows less; otherwise it stays as it is.
 fn widen_stdout_pipe() {
     #[cfg(target_os = "linux")]
-    // SAFETY: fcntl on fd 1 with an integer argument; no memory is passed.
-    unsafe {
-        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, STDOUT_PIPE_BYTES);
+    {
+        let max = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .ok()
+            .and_then(|m| m.trim().parse::<i32>().ok())
+            .unwrap_or(STDOUT_PIPE_BYTES);
+        // SAFETY: fcntl on fd 1 with an integer argument; no memory is passed.
+        unsafe {
+            libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, STDOUT_PIPE_BYTES.min(max));
+        }
     }
 }
 

@@ -124,7 +124,8 @@ impl Scan {
                         Some(_) => self.stop(out),
                         None if text.len() >= PIECE => {
                             let whole = text.len() / 4 * 4;
-                            match base64_simd::STANDARD.decode_to_vec(&text[..whole]) {
+                            // No padding mid-string: the parse's forgiving decode refuses it there too.
+                            match base64_simd::STANDARD_NO_PAD.decode_to_vec(&text[..whole]) {
                                 Ok(bytes) => {
                                     self.send(Bytes::from(bytes), out);
                                     self.state = State::Decoding {
@@ -332,6 +333,20 @@ mod tests {
         let (mut cut, tx, _rx) = scan(&body[..body.len() / 2]);
         assert_eq!(cut.image_for(body, text(0), &tx), None);
         assert!(!tx.confirmed());
+    }
+
+    #[test]
+    fn padding_inside_the_string_stops_the_scan_as_the_parse_would_refuse_it() {
+        let text = format!("{}QQ=={}", "AAAA".repeat(16_383), "AAAA".repeat(100));
+        assert!(base64_simd::forgiving_decode_to_vec(text.as_bytes()).is_err());
+        let body = format!(r#"{{"data":[{{"b64_json":"{text}"}}]}}"#);
+        let cut = body.find("QQ==").unwrap() + 4;
+        let (tx, _rx) = early_image();
+        let mut scan = Scan::new();
+        scan.advance(&body.as_bytes()[..cut], &tx);
+        scan.advance(body.as_bytes(), &tx);
+        scan.finish(&tx);
+        assert_eq!(scan.state, State::Stopped);
     }
 
     #[test]

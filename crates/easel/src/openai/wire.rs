@@ -107,7 +107,9 @@ pub fn edit_fields(
 }
 
 /// A base64 image string as it stands in the body: borrowed when it has no escapes, and not checked as
-/// UTF-8 (read as bytes: base64 is ASCII, and its decoder refuses anything else). A `Cow<str>` field would
+/// UTF-8 (read as bytes: base64 is ASCII, and its decoder refuses anything else). Read this way serde_json
+/// also lets raw control characters through, which strict JSON forbids in strings; the forgiving base64
+/// decode then skips whitespace among them, as it does in pasted input. A `Cow<str>` field would
 /// be copied: serde borrows a `Cow` only as a field of its own, never inside an `Option`.
 pub struct Base64<'a>(pub Cow<'a, [u8]>);
 

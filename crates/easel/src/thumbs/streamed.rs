@@ -14,10 +14,6 @@ use super::{PREVIEW_EDGE, Pixels, ThumbError, jpeg, rgba_over_white};
 
 /// Rows per message between the threads: one 4:2:0 MCU row.
 const STRIP_ROWS: usize = 16;
-/// The encoder thread's nice value: the inflate is the longer of the two, so the encoder yields the core
-/// to it when both want one (and takes it back once the inflate is done). Its strips queue up meanwhile,
-/// without a bound: they are kept as the decoded image anyway.
-const ENCODER_NICE: i32 = 10;
 
 /// A preview encoded at one `quality` (it may still be over the byte budget: the caller checks) and the
 /// decoded pixels, for the thumbnail or a smaller re-encode.
@@ -53,11 +49,10 @@ pub(super) fn preview_read<R: BufRead + Seek>(src: R, quality: u8) -> Result<Opt
     let row_bytes = width as usize * channels;
     let rows = height as usize;
     std::thread::scope(|scope| {
+        // Strips queue up without a bound when the encoder falls behind, so the inflate never waits for it:
+        // they are kept as the decoded image anyway.
         let (strips, received) = mpsc::channel::<Vec<u8>>();
-        let encoder = scope.spawn(move || {
-            crate::priority::lower_this_thread(ENCODER_NICE);
-            encode(received, width, height, channels, quality)
-        });
+        let encoder = scope.spawn(move || encode(received, width, height, channels, quality));
         let mut decoded = Ok(());
         let mut row = 0;
         while row < rows && decoded.is_ok() {
