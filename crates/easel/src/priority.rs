@@ -18,7 +18,7 @@ pub fn spawn_background(name: &str, work: impl FnOnce() + Send + 'static) {
 
 /// Lower the calling thread's CPU priority to `nice` (0 normal … 19 lowest); a thread already lower stays
 /// as it is.
-pub fn lower_this_thread(nice: i32) {
+fn lower_this_thread(nice: i32) {
     #[cfg(target_os = "linux")]
     // SAFETY: plain syscalls on the calling thread's id; no memory is passed.
     unsafe {

@@ -489,8 +489,9 @@ impl Client {
             ..Default::default()
         };
         for (i, item) in parsed.data.into_iter().enumerate() {
+            // The first item takes the scan; later ones decode as ever.
             let scanned = match (&item.b64_json, early.take()) {
-                (Some(b64), Some((scan, out))) if i == 0 => scan.image_for(body, &b64.0, out),
+                (Some(b64), Some((scan, out))) => scan.image_for(body, &b64.0, out),
                 _ => None,
             };
             let image = match (&item.b64_json, &item.url) {

@@ -6,8 +6,6 @@ use std::sync::mpsc;
 
 use bytes::Bytes;
 
-use crate::models::OutputFormat;
-
 use super::{Decoded, PREVIEW_QUALITIES, Thumb, preview_keeping_pixels, streamed, within_budget};
 
 /// A preview made while its image arrived: what [`super::preview_and_decoded`] gives for the same bytes.
@@ -23,15 +21,10 @@ pub struct Arrived {
 /// (`openai::EarlyImage::confirmed`).
 pub fn preview_arriving(pieces: mpsc::Receiver<Bytes>) -> Option<Arrived> {
     let mut feed = Feed::new(pieces);
-    let first = feed.fill_buf().ok()?;
-    if first.is_empty() {
+    if feed.fill_buf().ok()?.is_empty() {
         return None;
     }
-    let streamed = if OutputFormat::sniff(first) == Some(OutputFormat::Png) {
-        streamed::preview_read(&mut feed, PREVIEW_QUALITIES[0])
-    } else {
-        Ok(None)
-    };
+    let streamed = streamed::preview_read(&mut feed, PREVIEW_QUALITIES[0]);
     let pieces = feed.into_pieces();
     let made = match streamed {
         Ok(Some(encoded)) => within_budget(encoded).map(|(preview, pixels)| (preview, Some(pixels))),

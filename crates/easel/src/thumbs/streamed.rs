@@ -24,14 +24,18 @@ pub(super) struct Encoded {
 
 /// `Ok(None)` when `src` is not a PNG this path takes (see the module docs); decoding errors are errors.
 pub(super) fn preview(src: &[u8], quality: u8) -> Result<Option<Encoded>, ThumbError> {
-    if OutputFormat::sniff(src) != Some(OutputFormat::Png) {
-        return Ok(None);
-    }
     preview_read(Cursor::new(src), quality)
 }
 
-/// [`preview`] of a PNG read from `src` (which may still be arriving: `Feed`).
-pub(super) fn preview_read<R: BufRead + Seek>(src: R, quality: u8) -> Result<Option<Encoded>, ThumbError> {
+/// [`preview`] of an image read from `src` (which may still be arriving: `Feed`); whether it is a PNG is
+/// told from the first bytes `src` has.
+pub(super) fn preview_read<R: BufRead + Seek>(mut src: R, quality: u8) -> Result<Option<Encoded>, ThumbError> {
+    let head = src
+        .fill_buf()
+        .map_err(|e| decode_error(png::DecodingError::IoError(e)))?;
+    if OutputFormat::sniff(head) != Some(OutputFormat::Png) {
+        return Ok(None);
+    }
     let mut decoder = png::Decoder::new(src);
     decoder.set_transformations(png::Transformations::EXPAND);
     decoder.set_ignore_text_chunk(true);
